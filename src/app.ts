@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from './platform/clock';
+import type { Config } from './platform/config';
+import { CursorCodec } from './platform/cursor';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from './platform/db';
+import { InProcessEventBus, RedisEventBus, type EventBus } from './platform/events';
+import { LocalFileStore, S3FileStore, type FileStore } from './platform/files';
+import { createHttpServer } from './platform/http';
+import { newId } from './platform/ids';
+import { createLogger, type Logger } from './platform/logger';
+import { loadSecrets, type Secrets } from './platform/secrets';
+import type { PlatformServices } from './platform/services';
+import { createIdentityModule, type IdentityModule } from './modules/identity';
+import { createListingsModule, type ListingsModule } from './modules/listings';
+
+export interface DomusOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  database?: DatabaseHandle;
+  bus?: EventBus;
+  files?: FileStore;
+  secrets?: Secrets;
+}
+
+export interface Domus {
+  app: FastifyInstance;
+  platform: PlatformServices;
+  modules: { identity: IdentityModule; listings: ListingsModule };
+  /** Stops accepting requests, lets in-flight ones finish, then closes the stores. */
+  close(): Promise<void>;
+}
+
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const webDistDirectory = path.join(repositoryRoot, 'web', 'dist');
+
+/** The composition root: opens the stores, builds every module and mounts their routes. */
+export async function createDomus(config: Config, overrides: DomusOverrides = {}): Promise<Domus> {
+  const logger = overrides.logger ?? createLogger(config);
+  const nodeId = `${process.pid}-${newId().slice(-8)}`;
+  const database =
+    overrides.database ??
+    (await openDatabase({
+      url: config.DATABASE_URL,
+      pgliteDataDir: path.join(config.DATA_DIR, 'pglite'),
+      poolSize: config.DATABASE_POOL_SIZE,
+      logger,
+    }));
+  const opened: Array<() => Promise<void>> = overrides.database ? [] : [() => database.close()];
+  try {
+    await migrateToLatest(database.db, logger);
+    const bus = overrides.bus ?? (config.REDIS_URL ? new RedisEventBus(config.REDIS_URL, nodeId, 'domus:events:', logger) : new InProcessEventBus(nodeId, logger));
+    if (!overrides.bus) opened.unshift(() => bus.close());
+    const files =
+      overrides.files ??
+      (config.FILE_STORE === 's3'
+        ? new S3FileStore({
+            endpoint: config.S3_ENDPOINT as string,
+            bucket: config.S3_BUCKET as string,
+            region: config.S3_REGION,
+            accessKeyId: config.S3_ACCESS_KEY_ID as string,
+            secretAccessKey: config.S3_SECRET_ACCESS_KEY as string,
+          })
+        : new LocalFileStore(path.join(config.DATA_DIR, 'files')));
+    const secrets = overrides.secrets ?? loadSecrets(config);
+    const platform: PlatformServices = {
+      config,
+      logger,
+      database,
+      db: database.db,
+      bus,
+      files,
+      clock: overrides.clock ?? systemClock,
+      secrets,
+      cursors: new CursorCodec(secrets),
+      nodeId,
+    };
+
+    const identity = createIdentityModule(platform);
+    const listings = createListingsModule(platform, { access: identity.access });
+    const modules = { identity, listings };
+
+    const tileHost = safeOrigin(config.MAP_TILE_URL);
+    const { app } = await createHttpServer({ config, logger, imageSources: tileHost ? [tileHost] : [] });
+    app.addHook('onRequest', async (request, reply) => {
+      request.auth = await identity.authenticate(request, reply);
+    });
+
+    app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+    app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+      try {
+        await database.ping();
+        return { status: 'ready', database: database.kind };
+      } catch (error) {
+        logger.warn({ err: error }, 'readiness check failed');
+        return reply.code(503).type('application/problem+json').send({
+          type: 'https://domus.dev/problems/service-unavailable',
+          title: 'Service unavailable',
+          status: 503,
+          code: 'SERVICE_UNAVAILABLE',
+          detail: 'The database is not reachable.',
+        });
+      }
+    });
+
+    await app.register(
+      async (api) => {
+        api.get('/config/public', { schema: { tags: ['platform'], summary: 'Settings the web app needs' } }, async () => ({
+          mapTileUrl: config.MAP_TILE_URL,
+          mapTileAttribution: config.MAP_TILE_ATTRIBUTION,
+          demoData: config.SEED_DEMO_DATA,
+        }));
+        for (const module of Object.values(modules)) {
+          if (module.routes) await api.register(module.routes);
+        }
+      },
+      { prefix: '/api/v1' },
+    );
+
+    await mountWebApp(app);
+    await app.ready();
+
+    return {
+      app,
+      platform,
+      modules,
+      close: async () => {
+        await app.close();
+        for (const module of Object.values(modules)) await module.stop?.();
+        for (const close of opened) await close();
+      },
+    };
+  } catch (error) {
+    for (const close of opened) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Serves the built single-page app at / and falls back to index.html for its client-side routes. */
+async function mountWebApp(app: FastifyInstance): Promise<void> {
+  const indexFile = path.join(webDistDirectory, 'index.html');
+  if (!existsSync(indexFile)) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type('text/html')
+        .send('<!doctype html><title>Domus</title><p>The web app is not built. Run <code>npm run build:web</code>; the API is at <a href="/docs">/docs</a>.</p>'),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, { root: webDistDirectory, prefix: '/', wildcard: false, index: false });
+  const indexHtml = await readFile(indexFile, 'utf8');
+  const sendIndex = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html').header('cache-control', 'no-cache').send(indexHtml);
+  app.get('/', { schema: { hide: true } }, sendIndex);
+  for (const route of ['/listings/*', '/login', '/signup', '/workspace', '/workspace/*', '/saved-searches', '/account', '/account/*']) {
+    app.get(route, { schema: { hide: true } }, sendIndex);
+  }
+}
+
+function safeOrigin(template: string): string | null {
+  try {
+    const url = new URL(template.replace(/\{[a-z]\}/g, '0'));
+    return `${url.protocol}//${url.host.replace(/^0\./, '*.')}`;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,276 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../platform/db';
+import type { ApiKeyScope, Role } from './identity.schema';
+
+interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  display_name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+interface OrganizationsTable {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: Date;
+  updated_at: Date;
+}
+interface MembershipsTable {
+  organization_id: string;
+  user_id: string;
+  role: Role;
+  created_at: Date;
+}
+interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  scopes: ApiKeyScope[];
+  created_by: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+interface ProfilesTable {
+  user_id: string;
+  kinds: string[];
+  phone: string | null;
+  bio: string | null;
+  preferred_currency: string | null;
+  updated_at: Date;
+}
+
+// A type alias (not an interface) so that it satisfies Kysely's index-signature constraint.
+export type IdentityTables = {
+  users: UsersTable;
+  sessions: SessionsTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  api_keys: ApiKeysTable;
+  profiles: ProfilesTable;
+};
+
+export type UserRow = UsersTable;
+export type OrganizationRow = OrganizationsTable;
+export type ApiKeyRow = ApiKeysTable;
+export type ProfileRow = ProfilesTable;
+type Executor = Kysely<IdentityTables> | Transaction<IdentityTables>;
+
+/** All SQL of the identity module. */
+export class IdentityRepository {
+  readonly db: Kysely<IdentityTables>;
+  constructor(database: Database) {
+    this.db = database.withTables<IdentityTables>();
+  }
+
+  transaction<T>(work: (trx: Transaction<IdentityTables>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
+
+  findUserByEmail(email: string) {
+    return this.db.selectFrom('users').selectAll().where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).executeTakeFirst();
+  }
+
+  findUserById(id: string, executor: Executor = this.db) {
+    return executor.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Inserts unless the email exists; returns undefined on a duplicate (race-safe via the unique index). */
+  async insertUser(row: UserRow, executor: Executor = this.db): Promise<UserRow | undefined> {
+    try {
+      await executor.insertInto('users').values(row).execute();
+      return row;
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+  }
+
+  insertSession(row: SessionsTable) {
+    return this.db.insertInto('sessions').values(row).execute();
+  }
+
+  findActiveSession(id: string, now: Date) {
+    return this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['sessions.id', 'sessions.user_id', 'sessions.last_seen_at', 'sessions.expires_at'])
+      .where('sessions.id', '=', id)
+      .where('sessions.revoked_at', 'is', null)
+      .where('sessions.expires_at', '>', now)
+      .executeTakeFirst();
+  }
+
+  touchSession(id: string, now: Date, expiresAt: Date) {
+    return this.db.updateTable('sessions').set({ last_seen_at: now, expires_at: expiresAt }).where('id', '=', id).execute();
+  }
+
+  revokeSession(id: string, now: Date) {
+    return this.db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  async insertOrganizationWithOwner(organization: OrganizationRow, ownerUserId: string): Promise<boolean> {
+    try {
+      await this.transaction(async (trx) => {
+        await trx.insertInto('organizations').values(organization).execute();
+        await trx
+          .insertInto('memberships')
+          .values({ organization_id: organization.id, user_id: ownerUserId, role: 'owner', created_at: organization.created_at })
+          .execute();
+      });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  findOrganization(id: string) {
+    return this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  updateOrganization(id: string, name: string, now: Date) {
+    return this.db.updateTable('organizations').set({ name, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirst();
+  }
+
+  findMembership(organizationId: string, userId: string, executor: Executor = this.db) {
+    return executor
+      .selectFrom('memberships')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+  }
+
+  listMembershipsOfUser(userId: string) {
+    return this.db
+      .selectFrom('memberships')
+      .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+      .select([
+        'organizations.id',
+        'organizations.name',
+        'organizations.slug',
+        'organizations.created_at',
+        'memberships.role',
+      ])
+      .where('memberships.user_id', '=', userId)
+      .orderBy('organizations.name')
+      .orderBy('organizations.id')
+      .execute();
+  }
+
+  listMembers(organizationId: string) {
+    return this.db
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['users.id', 'users.email', 'users.display_name', 'memberships.role', 'memberships.created_at'])
+      .where('memberships.organization_id', '=', organizationId)
+      .orderBy('memberships.created_at')
+      .orderBy('users.id')
+      .execute();
+  }
+
+  async insertMembership(organizationId: string, userId: string, role: Role, now: Date): Promise<boolean> {
+    try {
+      await this.db.insertInto('memberships').values({ organization_id: organizationId, user_id: userId, role, created_at: now }).execute();
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  updateMembershipRole(organizationId: string, userId: string, role: Role, executor: Executor = this.db) {
+    return executor
+      .updateTable('memberships')
+      .set({ role })
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+  }
+
+  deleteMembership(organizationId: string, userId: string, executor: Executor = this.db) {
+    return executor.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+  }
+
+  /** Counts owners while locking their rows, so two concurrent demotions cannot remove the last owner. */
+  async countOwnersForUpdate(organizationId: string, executor: Executor): Promise<number> {
+    const rows = await executor
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('organization_id', '=', organizationId)
+      .where('role', '=', 'owner')
+      .forUpdate()
+      .execute();
+    return rows.length;
+  }
+
+  insertApiKey(row: ApiKeyRow) {
+    return this.db.insertInto('api_keys').values(row).execute();
+  }
+
+  findApiKeyByPrefix(prefix: string) {
+    return this.db.selectFrom('api_keys').selectAll().where('prefix', '=', prefix).executeTakeFirst();
+  }
+
+  listApiKeys(organizationId: string) {
+    return this.db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId).orderBy('created_at', 'desc').orderBy('id').execute();
+  }
+
+  revokeApiKey(organizationId: string, id: string, now: Date) {
+    return this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: now })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  findApiKey(organizationId: string, id: string) {
+    return this.db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
+  }
+
+  markApiKeyUsed(id: string, now: Date) {
+    return this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+  }
+
+  findProfile(userId: string) {
+    return this.db.selectFrom('profiles').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  }
+
+  upsertProfile(row: ProfileRow) {
+    return this.db
+      .insertInto('profiles')
+      .values(row)
+      .onConflict((conflict) =>
+        conflict.column('user_id').doUpdateSet({
+          kinds: row.kinds,
+          phone: row.phone,
+          bio: row.bio,
+          preferred_currency: row.preferred_currency,
+          updated_at: row.updated_at,
+        }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
+}

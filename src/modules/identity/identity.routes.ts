@@ -1,0 +1,166 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../../platform/config';
+import { platformErrors } from '../../platform/errors';
+import { pageSchema, problemResponses, type AuthContext } from '../../platform/http';
+import {
+  addMemberBody,
+  apiKeyParams,
+  apiKeySchema,
+  createApiKeyBody,
+  createdApiKeySchema,
+  createOrganizationBody,
+  logInBody,
+  memberParams,
+  memberSchema,
+  meSchema,
+  organizationIdParams,
+  organizationSchema,
+  profileSchema,
+  signUpBody,
+  updateMemberBody,
+  updateOrganizationBody,
+  updateProfileBody,
+  userSchema,
+} from './identity.schema';
+import type { IdentityService } from './identity.service';
+
+export const sessionCookieName = 'domus_session';
+
+export function requireUser(auth: AuthContext | null): string {
+  if (!auth?.userId) throw platformErrors.UNAUTHENTICATED('Log in to do this.');
+  return auth.userId;
+}
+
+function requireCaller(auth: AuthContext | null): AuthContext {
+  if (!auth) throw platformErrors.UNAUTHENTICATED('Log in or send an API key.');
+  return auth;
+}
+
+export function identityRoutes(service: IdentityService, config: Config): FastifyPluginAsync {
+  const secureCookie = config.PUBLIC_URL.startsWith('https:');
+  const setSessionCookie = (reply: FastifyReply, token: string, expiresAt: Date) =>
+    reply.setCookie(sessionCookieName, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secureCookie,
+      path: '/',
+      expires: expiresAt,
+    });
+  const authRateLimit = { rateLimit: { max: config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: '1 minute' } };
+
+  return async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+    const tags = ['identity'];
+
+    app.post('/auth/signup', {
+      config: authRateLimit,
+      schema: { tags, summary: 'Create an account and log in', body: signUpBody, response: { 201: z.object({ user: userSchema }), ...problemResponses(400, 409, 429) } },
+    }, async (request, reply) => {
+      const user = await service.signUp(request.body);
+      const session = await service.openSession(user.id, { ip: request.ip, userAgent: request.headers['user-agent'] });
+      setSessionCookie(reply, session.token, session.expiresAt);
+      return reply.code(201).send({ user });
+    });
+
+    app.post('/auth/login', {
+      config: authRateLimit,
+      schema: { tags, summary: 'Log in with email and password', body: logInBody, response: { 200: z.object({ user: userSchema }), ...problemResponses(400, 401, 429) } },
+    }, async (request, reply) => {
+      const user = await service.logIn(request.body.email, request.body.password);
+      const session = await service.openSession(user.id, { ip: request.ip, userAgent: request.headers['user-agent'] });
+      setSessionCookie(reply, session.token, session.expiresAt);
+      return { user };
+    });
+
+    app.post('/auth/logout', {
+      schema: { tags, summary: 'End the current session', response: { 204: z.null() } },
+    }, async (request, reply) => {
+      const token = request.cookies[sessionCookieName];
+      if (token) await service.closeSession(token);
+      reply.clearCookie(sessionCookieName, { path: '/' });
+      return reply.code(204).send(null);
+    });
+
+    app.get('/auth/me', {
+      schema: { tags, summary: 'The signed-in user and their organizations', response: { 200: meSchema, ...problemResponses(401) } },
+    }, async (request) => {
+      const userId = requireUser(request.auth);
+      return { user: await service.getUser(userId), memberships: await service.memberships(userId) };
+    });
+
+    app.get('/me/profile', {
+      schema: { tags, summary: "The caller's person profile", response: { 200: profileSchema, ...problemResponses(401) } },
+    }, async (request) => service.getProfile(requireUser(request.auth)));
+
+    app.put('/me/profile', {
+      schema: { tags, summary: "Replace the caller's person profile", body: updateProfileBody, response: { 200: profileSchema, ...problemResponses(400, 401) } },
+    }, async (request) => service.updateProfile(requireUser(request.auth), request.body));
+
+    app.post('/organizations', {
+      schema: { tags, summary: 'Create an organization (agency); the caller becomes its owner', body: createOrganizationBody, response: { 201: organizationSchema, ...problemResponses(400, 401, 409) } },
+    }, async (request, reply) => {
+      const organization = await service.createOrganization(requireUser(request.auth), request.body.name, request.body.slug);
+      return reply.code(201).send(organization);
+    });
+
+    app.get('/organizations', {
+      schema: { tags, summary: "The caller's organizations", response: { 200: pageSchema(organizationSchema), ...problemResponses(401) } },
+    }, async (request) => ({ items: await service.listOrganizations(requireCaller(request.auth)), nextCursor: null }));
+
+    app.get('/organizations/:orgId', {
+      schema: { tags, summary: 'One organization', params: organizationIdParams, response: { 200: organizationSchema, ...problemResponses(400, 401, 404) } },
+    }, async (request) => service.getOrganization(requireCaller(request.auth), request.params.orgId));
+
+    app.patch('/organizations/:orgId', {
+      schema: { tags, summary: 'Rename an organization (admin)', params: organizationIdParams, body: updateOrganizationBody, response: { 200: organizationSchema, ...problemResponses(400, 401, 403, 404) } },
+    }, async (request) => service.renameOrganization(requireCaller(request.auth), request.params.orgId, request.body.name));
+
+    app.get('/organizations/:orgId/members', {
+      schema: { tags, summary: 'Members and their roles', params: organizationIdParams, response: { 200: pageSchema(memberSchema), ...problemResponses(400, 401, 403, 404) } },
+    }, async (request) => ({ items: await service.listMembers(requireCaller(request.auth), request.params.orgId), nextCursor: null }));
+
+    app.post('/organizations/:orgId/members', {
+      schema: { tags, summary: 'Add an existing user as a member (admin)', params: organizationIdParams, body: addMemberBody, response: { 201: memberSchema, ...problemResponses(400, 401, 403, 404, 409) } },
+    }, async (request, reply) => {
+      const member = await service.addMember(requireCaller(request.auth), request.params.orgId, request.body.email, request.body.role);
+      return reply.code(201).send(member);
+    });
+
+    app.patch('/organizations/:orgId/members/:userId', {
+      schema: { tags, summary: "Change a member's role (admin; owner for admin/owner roles)", params: memberParams, body: updateMemberBody, response: { 200: memberSchema, ...problemResponses(400, 401, 403, 404, 409) } },
+    }, async (request) => service.changeMemberRole(requireCaller(request.auth), request.params.orgId, request.params.userId, request.body.role));
+
+    app.delete('/organizations/:orgId/members/:userId', {
+      schema: { tags, summary: 'Remove a member (admin), or leave (yourself)', params: memberParams, response: { 204: z.null(), ...problemResponses(400, 401, 403, 404, 409) } },
+    }, async (request, reply) => {
+      await service.removeMember(requireCaller(request.auth), request.params.orgId, request.params.userId);
+      return reply.code(204).send(null);
+    });
+
+    app.post('/organizations/:orgId/api-keys', {
+      schema: { tags, summary: 'Create an API key (admin); the key is shown once', params: organizationIdParams, body: createApiKeyBody, response: { 201: createdApiKeySchema, ...problemResponses(400, 401, 403, 404) } },
+    }, async (request, reply) => {
+      const auth = requireCaller(request.auth);
+      await service.require(auth, request.params.orgId, 'admin', 'listings:write');
+      const created = await service.createApiKey(request.params.orgId, auth.userId, request.body.name, request.body.scopes);
+      return reply.code(201).header('cache-control', 'no-store').send(created);
+    });
+
+    app.get('/organizations/:orgId/api-keys', {
+      schema: { tags, summary: "The organization's API keys (without secrets)", params: organizationIdParams, response: { 200: pageSchema(apiKeySchema), ...problemResponses(400, 401, 403, 404) } },
+    }, async (request) => {
+      await service.require(requireCaller(request.auth), request.params.orgId, 'admin', 'listings:write');
+      return { items: await service.listApiKeys(request.params.orgId), nextCursor: null };
+    });
+
+    app.delete('/organizations/:orgId/api-keys/:keyId', {
+      schema: { tags, summary: 'Revoke an API key (admin)', params: apiKeyParams, response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) } },
+    }, async (request, reply) => {
+      await service.require(requireCaller(request.auth), request.params.orgId, 'admin', 'listings:write');
+      await service.revokeApiKey(request.params.orgId, request.params.keyId);
+      return reply.code(204).send(null);
+    });
+  };
+}

@@ -1,0 +1,375 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../platform/clock';
+import { newId } from '../../platform/ids';
+import type { Logger } from '../../platform/logger';
+import type { AuthContext } from '../../platform/http';
+import { platformErrors } from '../../platform/errors';
+import { identityErrors } from './identity.errors';
+import { IdentityRepository, type ApiKeyRow, type OrganizationRow, type ProfileRow, type UserRow } from './identity.repository';
+import { roleRank, type ApiKeyScope, type Organization, type Role, type User } from './identity.schema';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
+
+export interface IdentityServiceOptions {
+  sessionTtlHours: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface Standing {
+  organizationId: string;
+  /** The member's role; null for an API key. */
+  role: Role | null;
+  /** 'all' for a signed-in member; the key's scopes for an API key. */
+  scopes: ApiKeyScope[] | 'all';
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const sessionRefreshMs = 5 * 60_000;
+
+export class IdentityService {
+  constructor(
+    private readonly repository: IdentityRepository,
+    private readonly options: IdentityServiceOptions,
+  ) {}
+
+  private now(): Date {
+    return this.options.clock.now();
+  }
+
+  // ---- accounts and sessions -------------------------------------------------------------
+
+  async signUp(input: { email: string; password: string; displayName: string }): Promise<User> {
+    const now = this.now();
+    const row: UserRow = {
+      id: newId(now.getTime()),
+      email: input.email,
+      password_hash: await hashPassword(input.password),
+      display_name: input.displayName,
+      created_at: now,
+      updated_at: now,
+    };
+    const inserted = await this.repository.insertUser(row);
+    if (!inserted) throw identityErrors.EMAIL_TAKEN(`An account for ${input.email} exists already; log in instead.`, [{ path: 'email', message: 'is already registered' }]);
+    return toUser(row);
+  }
+
+  async logIn(email: string, password: string): Promise<User> {
+    const user = await this.repository.findUserByEmail(email);
+    if (!user) {
+      await burnPasswordCheck(password);
+      throw identityErrors.INVALID_CREDENTIALS('The email or the password is wrong.');
+    }
+    if (!(await verifyPassword(user.password_hash, password))) {
+      throw identityErrors.INVALID_CREDENTIALS('The email or the password is wrong.');
+    }
+    return toUser(user);
+  }
+
+  /** Creates a server-side session and returns the opaque token for the cookie. */
+  async openSession(userId: string, client: { ip?: string; userAgent?: string }): Promise<{ token: string; expiresAt: Date }> {
+    const now = this.now();
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now.getTime() + this.options.sessionTtlHours * 3_600_000);
+    await this.repository.insertSession({
+      id: sha256(token),
+      user_id: userId,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: expiresAt,
+      revoked_at: null,
+      ip: client.ip ?? null,
+      user_agent: client.userAgent?.slice(0, 400) ?? null,
+    });
+    return { token, expiresAt };
+  }
+
+  async closeSession(token: string): Promise<void> {
+    await this.repository.revokeSession(sha256(token), this.now());
+  }
+
+  async resolveSession(token: string): Promise<AuthContext | null> {
+    if (token.length < 20 || token.length > 100) return null;
+    const now = this.now();
+    const session = await this.repository.findActiveSession(sha256(token), now);
+    if (!session) return null;
+    if (now.getTime() - session.last_seen_at.getTime() > sessionRefreshMs) {
+      // Sliding expiry, written at most every five minutes per session.
+      await this.repository.touchSession(session.id, now, new Date(now.getTime() + this.options.sessionTtlHours * 3_600_000));
+    }
+    return { userId: session.user_id, sessionId: session.id, apiKey: null };
+  }
+
+  async getUser(userId: string): Promise<User> {
+    const user = await this.repository.findUserById(userId);
+    if (!user) throw platformErrors.UNAUTHENTICATED('Your account no longer exists.');
+    return toUser(user);
+  }
+
+  async findUserByEmail(email: string): Promise<User | null> {
+    const user = await this.repository.findUserByEmail(email);
+    return user ? toUser(user) : null;
+  }
+
+  // ---- API keys --------------------------------------------------------------------------
+
+  async createApiKey(organizationId: string, createdBy: string | null, name: string, scopes: ApiKeyScope[]) {
+    const now = this.now();
+    const prefix = randomBytes(6).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    const row: ApiKeyRow = {
+      id: newId(now.getTime()),
+      organization_id: organizationId,
+      name,
+      prefix,
+      secret_hash: sha256(secret),
+      scopes: [...new Set(scopes)],
+      created_by: createdBy,
+      created_at: now,
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await this.repository.insertApiKey(row);
+    return { ...toApiKey(row), key: `dk_${prefix}_${secret}` };
+  }
+
+  async listApiKeys(organizationId: string) {
+    return (await this.repository.listApiKeys(organizationId)).map(toApiKey);
+  }
+
+  async revokeApiKey(organizationId: string, keyId: string): Promise<void> {
+    const existing = await this.repository.findApiKey(organizationId, keyId);
+    if (!existing) throw identityErrors.API_KEY_NOT_FOUND(`No API key ${keyId} in this organization.`);
+    await this.repository.revokeApiKey(organizationId, keyId, this.now());
+  }
+
+  /** Resolves `dk_<prefix>_<secret>`; throws INVALID_API_KEY for anything else. */
+  async resolveApiKey(presented: string): Promise<AuthContext> {
+    const match = /^dk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/.exec(presented);
+    const invalid = () => identityErrors.INVALID_API_KEY('The API key is malformed, unknown or revoked.');
+    if (!match) throw invalid();
+    const row = await this.repository.findApiKeyByPrefix(match[1] as string);
+    if (!row || row.revoked_at) throw invalid();
+    const expected = Buffer.from(row.secret_hash, 'hex');
+    const given = Buffer.from(sha256(match[2] as string), 'hex');
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
+    const now = this.now();
+    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
+      await this.repository.markApiKeyUsed(row.id, now);
+    }
+    return { userId: null, sessionId: null, apiKey: { id: row.id, organizationId: row.organization_id, scopes: row.scopes } };
+  }
+
+  // ---- organizations and access ----------------------------------------------------------
+
+  async createOrganization(ownerUserId: string, name: string, slug?: string): Promise<Organization> {
+    const now = this.now();
+    const row: OrganizationRow = {
+      id: newId(now.getTime()),
+      name,
+      slug: slug ?? slugify(name, randomBytes(3).toString('hex')),
+      created_at: now,
+      updated_at: now,
+    };
+    if (!(await this.repository.insertOrganizationWithOwner(row, ownerUserId))) {
+      throw identityErrors.SLUG_TAKEN(`The slug "${row.slug}" is taken; choose another.`, [{ path: 'slug', message: 'is taken' }]);
+    }
+    return toOrganization(row, 'owner');
+  }
+
+  async listOrganizations(auth: AuthContext): Promise<Organization[]> {
+    if (auth.apiKey) {
+      const organization = await this.repository.findOrganization(auth.apiKey.organizationId);
+      return organization ? [toOrganization(organization, null)] : [];
+    }
+    if (!auth.userId) return [];
+    const rows = await this.repository.listMembershipsOfUser(auth.userId);
+    return rows.map((row) => toOrganization(row, row.role));
+  }
+
+  async memberships(userId: string) {
+    const rows = await this.repository.listMembershipsOfUser(userId);
+    return rows.map((row) => ({ organizationId: row.id, organizationName: row.name, organizationSlug: row.slug, role: row.role }));
+  }
+
+  /** The caller's standing in an organization, or null when it has none (then answer 404). */
+  async standing(auth: AuthContext | null, organizationId: string): Promise<Standing | null> {
+    if (!auth) return null;
+    if (auth.apiKey) {
+      return auth.apiKey.organizationId === organizationId
+        ? { organizationId, role: null, scopes: auth.apiKey.scopes as ApiKeyScope[] }
+        : null;
+    }
+    if (!auth.userId) return null;
+    const membership = await this.repository.findMembership(organizationId, auth.userId);
+    return membership ? { organizationId, role: membership.role, scopes: 'all' } : null;
+  }
+
+  /**
+   * Deny by default: no standing answers `notFound()` (never revealing that the resource exists),
+   * too low a role or a missing API-key scope answers 403.
+   */
+  async require(
+    auth: AuthContext | null,
+    organizationId: string,
+    minimum: Role,
+    scope: ApiKeyScope,
+    notFound: () => Error = () => identityErrors.ORGANIZATION_NOT_FOUND(`No organization ${organizationId} that you belong to.`),
+  ): Promise<Standing> {
+    if (!auth) throw platformErrors.UNAUTHENTICATED('Log in or send an API key.');
+    const standing = await this.standing(auth, organizationId);
+    if (!standing) throw notFound();
+    if (standing.scopes !== 'all') {
+      if (!standing.scopes.includes(scope)) throw identityErrors.INSUFFICIENT_SCOPE(`This API key lacks the "${scope}" scope.`);
+      // API keys act with at most agent rights: they never manage members or keys.
+      if (roleRank[minimum] > roleRank.agent) throw identityErrors.INSUFFICIENT_ROLE('API keys cannot manage the organization.');
+      return standing;
+    }
+    if (standing.role && roleRank[standing.role] < roleRank[minimum]) {
+      throw identityErrors.INSUFFICIENT_ROLE(`This needs the ${minimum} role or higher; you are ${standing.role}.`);
+    }
+    return standing;
+  }
+
+  /** Organizations whose private data the caller may read. */
+  async readableOrganizationIds(auth: AuthContext | null): Promise<string[]> {
+    if (!auth) return [];
+    if (auth.apiKey) return auth.apiKey.scopes.includes('listings:read') ? [auth.apiKey.organizationId] : [];
+    if (!auth.userId) return [];
+    return (await this.repository.listMembershipsOfUser(auth.userId)).map((row) => row.id);
+  }
+
+  async getOrganization(auth: AuthContext, organizationId: string): Promise<Organization> {
+    const standing = await this.require(auth, organizationId, 'viewer', 'listings:read');
+    const row = await this.repository.findOrganization(organizationId);
+    if (!row) throw identityErrors.ORGANIZATION_NOT_FOUND(`No organization ${organizationId}.`);
+    return toOrganization(row, standing.role);
+  }
+
+  async renameOrganization(auth: AuthContext, organizationId: string, name: string): Promise<Organization> {
+    const standing = await this.require(auth, organizationId, 'admin', 'listings:write');
+    const row = await this.repository.updateOrganization(organizationId, name, this.now());
+    if (!row) throw identityErrors.ORGANIZATION_NOT_FOUND(`No organization ${organizationId}.`);
+    return toOrganization(row, standing.role);
+  }
+
+  async listMembers(auth: AuthContext, organizationId: string) {
+    await this.require(auth, organizationId, 'viewer', 'members:read');
+    const rows = await this.repository.listMembers(organizationId);
+    return rows.map((row) => ({ userId: row.id, email: row.email, displayName: row.display_name, role: row.role, joinedAt: row.created_at.toISOString() }));
+  }
+
+  async addMember(auth: AuthContext, organizationId: string, email: string, role: Role) {
+    const standing = await this.require(auth, organizationId, 'admin', 'listings:write');
+    assertMayGrant(standing.role, role);
+    const user = await this.repository.findUserByEmail(email);
+    if (!user) throw identityErrors.USER_NOT_FOUND(`No Domus account uses ${email}; ask them to sign up first.`, [{ path: 'email', message: 'has no account' }]);
+    const now = this.now();
+    if (!(await this.repository.insertMembership(organizationId, user.id, role, now))) {
+      throw identityErrors.ALREADY_MEMBER(`${email} is already a member.`);
+    }
+    return { userId: user.id, email: user.email, displayName: user.display_name, role, joinedAt: now.toISOString() };
+  }
+
+  async changeMemberRole(auth: AuthContext, organizationId: string, userId: string, role: Role) {
+    const standing = await this.require(auth, organizationId, 'admin', 'listings:write');
+    return this.repository.transaction(async (trx) => {
+      const target = await this.repository.findMembership(organizationId, userId, trx);
+      if (!target) throw identityErrors.MEMBER_NOT_FOUND(`User ${userId} is not a member.`);
+      assertMayGrant(standing.role, target.role);
+      assertMayGrant(standing.role, role);
+      if (target.role === 'owner' && role !== 'owner' && (await this.repository.countOwnersForUpdate(organizationId, trx)) <= 1) {
+        throw identityErrors.LAST_OWNER('Make someone else owner before changing the last owner.');
+      }
+      await this.repository.updateMembershipRole(organizationId, userId, role, trx);
+      const user = await this.repository.findUserById(userId, trx);
+      return { userId, email: user?.email ?? '', displayName: user?.display_name ?? '', role, joinedAt: target.created_at.toISOString() };
+    });
+  }
+
+  async removeMember(auth: AuthContext, organizationId: string, userId: string): Promise<void> {
+    const self = auth.userId === userId;
+    const standing = self
+      ? await this.require(auth, organizationId, 'viewer', 'listings:write')
+      : await this.require(auth, organizationId, 'admin', 'listings:write');
+    await this.repository.transaction(async (trx) => {
+      const target = await this.repository.findMembership(organizationId, userId, trx);
+      if (!target) throw identityErrors.MEMBER_NOT_FOUND(`User ${userId} is not a member.`);
+      if (!self) assertMayGrant(standing.role, target.role);
+      if (target.role === 'owner' && (await this.repository.countOwnersForUpdate(organizationId, trx)) <= 1) {
+        throw identityErrors.LAST_OWNER('An organization needs at least one owner.');
+      }
+      await this.repository.deleteMembership(organizationId, userId, trx);
+    });
+  }
+
+  // ---- profiles --------------------------------------------------------------------------
+
+  async getProfile(userId: string) {
+    const row = await this.repository.findProfile(userId);
+    return row ? toProfile(row) : { userId, kinds: [], phone: null, bio: null, preferredCurrency: null, updatedAt: null };
+  }
+
+  async updateProfile(
+    userId: string,
+    input: { kinds: string[]; phone?: string | null; bio?: string | null; preferredCurrency?: string | null },
+  ) {
+    const row = await this.repository.upsertProfile({
+      user_id: userId,
+      kinds: [...new Set(input.kinds)],
+      phone: input.phone ?? null,
+      bio: input.bio ?? null,
+      preferred_currency: input.preferredCurrency ?? null,
+      updated_at: this.now(),
+    });
+    return toProfile(row);
+  }
+}
+
+/** Admins manage agents and viewers; only owners grant or change admin and owner. */
+function assertMayGrant(actor: Role | null, role: Role): void {
+  if (actor === 'owner') return;
+  if (actor === 'admin' && (role === 'agent' || role === 'viewer')) return;
+  throw identityErrors.INSUFFICIENT_ROLE(`Only an owner can grant or change the ${role} role.`);
+}
+
+function slugify(name: string, suffix: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
+  return `${base || 'agency'}-${suffix}`;
+}
+
+function toUser(row: UserRow): User {
+  return { id: row.id, email: row.email, displayName: row.display_name, createdAt: row.created_at.toISOString() };
+}
+
+function toOrganization(row: Pick<OrganizationRow, 'id' | 'name' | 'slug' | 'created_at'>, role: Role | null): Organization {
+  return { id: row.id, name: row.name, slug: row.slug, role, createdAt: row.created_at.toISOString() };
+}
+
+function toApiKey(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: `dk_${row.prefix}`,
+    scopes: row.scopes,
+    createdAt: row.created_at.toISOString(),
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  };
+}
+
+function toProfile(row: ProfileRow) {
+  return {
+    userId: row.user_id,
+    kinds: row.kinds as ('buyer' | 'seller' | 'investor')[],
+    phone: row.phone,
+    bio: row.bio,
+    preferredCurrency: row.preferred_currency as never,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,130 @@
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+import type { Logger } from './logger';
+
+/**
+ * A typed event bus. Modules declare their events by augmenting `DomusEvents`:
+ *
+ *   declare module '../../platform/events' {
+ *     interface DomusEvents { 'listing.published': { listingId: string } }
+ *   }
+ *
+ * The in-process bus serves one node; the Redis bus fans events out to every node. Delivery is
+ * at-most-once fire-and-forget (like any pub/sub): consumers that must not miss an event read the
+ * database (the source of truth) rather than rely on the bus.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface DomusEvents {
+  'platform.ping': { sentAt: string };
+}
+
+export type EventName = keyof DomusEvents;
+export type EventHandler<K extends EventName> = (payload: DomusEvents[K], meta: EventMeta) => void | Promise<void>;
+
+export interface EventMeta {
+  /** The node that published the event. */
+  origin: string;
+  publishedAt: string;
+}
+
+export interface EventBus {
+  publish<K extends EventName>(name: K, payload: DomusEvents[K]): Promise<void>;
+  /** Returns a function that removes the handler. */
+  subscribe<K extends EventName>(name: K, handler: EventHandler<K>): () => void;
+  close(): Promise<void>;
+}
+
+abstract class LocalDispatcher {
+  protected readonly emitter = new EventEmitter({ captureRejections: false });
+  constructor(protected readonly logger?: Logger) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  subscribe<K extends EventName>(name: K, handler: EventHandler<K>): () => void {
+    const listener = (payload: DomusEvents[K], meta: EventMeta) => {
+      // A failing handler must never break the publisher or other handlers.
+      Promise.resolve()
+        .then(() => handler(payload, meta))
+        .catch((error: unknown) => this.logger?.error({ err: error, event: name }, 'event handler failed'));
+    };
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+
+  protected dispatch(name: string, payload: unknown, meta: EventMeta): void {
+    this.emitter.emit(name, payload, meta);
+  }
+}
+
+export class InProcessEventBus extends LocalDispatcher implements EventBus {
+  constructor(private readonly nodeId: string, logger?: Logger) {
+    super(logger);
+  }
+  async publish<K extends EventName>(name: K, payload: DomusEvents[K]): Promise<void> {
+    this.dispatch(name, payload, { origin: this.nodeId, publishedAt: new Date().toISOString() });
+  }
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+/** Redis pub/sub on one channel per event name, under a key prefix (so test runs never mix). */
+export class RedisEventBus extends LocalDispatcher implements EventBus {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly subscribed = new Set<string>();
+
+  constructor(
+    url: string,
+    private readonly nodeId: string,
+    private readonly prefix = 'domus:events:',
+    logger?: Logger,
+  ) {
+    super(logger);
+    this.publisher = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
+    this.subscriber = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+    for (const client of [this.publisher, this.subscriber]) {
+      client.on('error', (error) => this.logger?.warn({ err: error }, 'redis event bus connection error'));
+    }
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (!channel.startsWith(this.prefix)) return;
+      try {
+        const envelope = JSON.parse(message) as { payload: unknown; meta: EventMeta };
+        this.dispatch(channel.slice(this.prefix.length), envelope.payload, envelope.meta);
+      } catch (error) {
+        this.logger?.warn({ err: error, channel }, 'dropped a malformed event');
+      }
+    });
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all([this.publisher.ping(), this.subscriber.ping()]);
+  }
+
+  override subscribe<K extends EventName>(name: K, handler: EventHandler<K>): () => void {
+    const channel = this.prefix + name;
+    if (!this.subscribed.has(channel)) {
+      this.subscribed.add(channel);
+      this.subscriber.subscribe(channel).catch((error: unknown) => {
+        this.subscribed.delete(channel);
+        this.logger?.error({ err: error, channel }, 'redis subscribe failed');
+      });
+    }
+    return super.subscribe(name, handler);
+  }
+
+  /** Resolves once all pending SUBSCRIBE commands are acknowledged by Redis. */
+  async subscriptionsReady(): Promise<void> {
+    await this.subscriber.ping().catch(() => undefined);
+  }
+
+  async publish<K extends EventName>(name: K, payload: DomusEvents[K]): Promise<void> {
+    const meta: EventMeta = { origin: this.nodeId, publishedAt: new Date().toISOString() };
+    await this.publisher.publish(this.prefix + name, JSON.stringify({ payload, meta }));
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+    await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
+  }
+}

@@ -1,0 +1,247 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from './config';
+import { AppError, platformErrors, toProblem, type FieldProblem } from './errors';
+import { newId } from './ids';
+import type { Logger } from './logger';
+import { createHttpMetrics, type HttpMetrics } from './metrics';
+
+export type HttpServer = FastifyInstance;
+
+/** Who is calling: resolved once per request by the identity module's authenticator. */
+export interface AuthContext {
+  userId: string | null;
+  sessionId: string | null;
+  /** Set when the caller is a machine using an organization API key. */
+  apiKey: { id: string; organizationId: string; scopes: string[] } | null;
+}
+
+export type Authenticator = (request: FastifyRequest, reply: FastifyReply) => Promise<AuthContext | null>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export interface HttpServerOptions {
+  config: Config;
+  logger: Logger;
+  /** Extra rules for the helmet Content-Security-Policy (e.g. the map tile host). */
+  imageSources?: string[];
+}
+
+/**
+ * Builds the Fastify instance with everything every module relies on: zod validation and
+ * serialisation, OpenAPI generation, problem+json errors, request ids, security headers, CORS,
+ * cookies, multipart uploads, rate limiting and Prometheus metrics.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<{ app: HttpServer; metrics: HttpMetrics }> {
+  const { config, logger } = options;
+  const app = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const supplied = request.headers['x-request-id'];
+      return typeof supplied === 'string' && requestIdPattern.test(supplied) ? supplied : newId();
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: undefined,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('auth', null);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const metrics = createHttpMetrics();
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:', ...(options.imageSources ?? [])],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    hsts: config.PUBLIC_URL.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+  await app.register(fastifyCors, {
+    // Same-origin by default; cross-origin callers must be listed in CORS_ORIGINS.
+    origin: config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false,
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: config.UPLOAD_LIMIT_BYTES, files: 1, fields: 10, parts: 12, headerPairs: 100 },
+    throwFileSizeLimit: true,
+  });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => {
+      const error = platformErrors.RATE_LIMITED(
+        `Too many requests: at most ${context.max} per ${context.after}. Try again in ${Math.ceil(context.ttl / 1000)} s.`,
+      );
+      return Object.assign(error, { statusCode: 429 });
+    },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Domus API',
+        version: '1.0.0',
+        description:
+          'Domus property platform. Errors are RFC 9457 problem+json documents with a stable `code`. ' +
+          'Lists answer `{ items, nextCursor }`.',
+      },
+      servers: [{ url: config.PUBLIC_URL }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'domus_session' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Organization API key (dk_...)' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error, request);
+    if (appError.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      request.log.info({ code: appError.code, status: appError.status }, appError.message);
+    }
+    if (appError.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
+    return reply
+      .code(appError.status)
+      .type('application/problem+json')
+      .serializer(JSON.stringify)
+      .send(toProblem(appError, request.url));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = platformErrors.NOT_FOUND(`No route ${request.method} ${request.url.split('?')[0]}.`);
+    return reply.code(404).type('application/problem+json').send(toProblem(error, request.url));
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.contentType);
+    return metrics.render();
+  });
+
+  return { app: app as unknown as HttpServer, metrics };
+}
+
+const fastifyCodeMap: Record<string, (error: FastifyError) => AppError> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => platformErrors.MALFORMED_JSON('The body is not valid JSON.'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () =>
+    platformErrors.MALFORMED_JSON("The body is empty but Content-Type is 'application/json'; send a JSON document."),
+  FST_ERR_CTP_BODY_TOO_LARGE: (error) => platformErrors.PAYLOAD_TOO_LARGE(error.message),
+  FST_REQ_FILE_TOO_LARGE: () => platformErrors.PAYLOAD_TOO_LARGE('The uploaded file is larger than the allowed size.'),
+  FST_PARTS_LIMIT: () => platformErrors.PAYLOAD_TOO_LARGE('Too many parts in the multipart request.'),
+  FST_FILES_LIMIT: () => platformErrors.PAYLOAD_TOO_LARGE('Upload one file per request.'),
+  FST_INVALID_MULTIPART_CONTENT_TYPE: () =>
+    platformErrors.UNSUPPORTED_MEDIA_TYPE('Send the upload as multipart/form-data.'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (error) =>
+    platformErrors.UNSUPPORTED_MEDIA_TYPE(`${error.message}. Send application/json.`),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => platformErrors.VALIDATION_FAILED('Content-Length does not match the body.'),
+};
+
+function toAppError(error: FastifyError, request: FastifyRequest): AppError {
+  if (error instanceof AppError) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const location = error.validationContext ?? 'body';
+    const problems: FieldProblem[] = [];
+    for (const issue of error.validation) {
+      const base = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+      const params = issue.params as { keys?: string[] };
+      if (issue.keyword === 'unrecognized_keys' && Array.isArray(params.keys)) {
+        for (const key of params.keys) {
+          problems.push({ path: joinPath(location, base, key), message: 'is not a known field; remove it' });
+        }
+      } else {
+        problems.push({ path: joinPath(location, base), message: issue.message ?? "is invalid" });
+      }
+    }
+    const summary = problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ');
+    return platformErrors.VALIDATION_FAILED(`Fix these fields: ${summary}`, problems);
+  }
+  if (isResponseSerializationError(error)) {
+    return platformErrors.INTERNAL_ERROR('The server produced an invalid response.');
+  }
+  const mapped = error.code ? fastifyCodeMap[error.code] : undefined;
+  if (mapped) return mapped(error);
+  if (error.statusCode === 429) return platformErrors.RATE_LIMITED(error.message);
+  if (error.statusCode === 413) return platformErrors.PAYLOAD_TOO_LARGE(error.message);
+  if (error.statusCode === 415) return platformErrors.UNSUPPORTED_MEDIA_TYPE(error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    request.log.debug({ err: error }, 'client error from fastify');
+    return platformErrors.VALIDATION_FAILED(error.message);
+  }
+  return platformErrors.INTERNAL_ERROR(`An unexpected error occurred; quote request id ${request.id} to support.`);
+}
+
+function joinPath(location: string, ...parts: string[]): string {
+  const prefix = location === 'body' ? '' : `${location === 'querystring' ? 'query' : location}.`;
+  const joined = parts.filter((part) => part.length > 0).join('.');
+  return joined ? prefix + joined : location === 'querystring' ? 'query' : location;
+}
+
+/** `{ items, nextCursor }`: the one shape every list endpoint answers. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .describe('RFC 9457 problem details');
+
+/** The standard error responses to list in a route's schema for OpenAPI. */
+export function problemResponses(...statuses: number[]): Record<number, typeof problemSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, problemSchema]));
+}

@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createDomus, type Domus, type DomusOverrides } from '../../src/app';
+import { ManualClock } from '../../src/platform/clock';
+import { testConfig, type Config } from '../../src/platform/config';
+import { openDatabase, type DatabaseHandle } from '../../src/platform/db';
+import { RedisEventBus } from '../../src/platform/events';
+import { newId } from '../../src/platform/ids';
+
+/**
+ * The whole Domus stack for a test file: PGlite in memory by default; when DATABASE_URL is set,
+ * a fresh PostgreSQL database created for this file and dropped after; when REDIS_URL is set,
+ * the Redis event bus under a key prefix of its own.
+ */
+export interface TestDomus extends Domus {
+  clock: ManualClock;
+  config: Config;
+  databaseKind: 'pglite' | 'postgres';
+}
+
+export async function openTestDatabase(): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const handle = await openDatabase({});
+    return { handle, drop: async () => handle.close() };
+  }
+  const name = `domus_test_${newId().replaceAll('-', '').slice(-20)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ url: url.toString(), poolSize: 5 });
+  return {
+    handle,
+    drop: async () => {
+      await handle.close();
+      const cleaner = new pg.Client({ connectionString: adminUrl });
+      await cleaner.connect();
+      await cleaner.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleaner.end();
+    },
+  };
+}
+
+export async function createTestDomus(
+  options: { config?: Parameters<typeof testConfig>[0]; overrides?: DomusOverrides; clockStart?: string } = {},
+): Promise<TestDomus> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'domus-test-'));
+  const config = testConfig({ DATA_DIR: dataDir, AUTH_RATE_LIMIT_PER_MINUTE: '10000', ...options.config });
+  const clock = new ManualClock(options.clockStart ?? '2026-03-01T09:00:00.000Z');
+  const { handle, drop } = await openTestDatabase();
+  const redisUrl = process.env.REDIS_URL;
+  const bus = redisUrl ? new RedisEventBus(redisUrl, `test-${newId()}`, `domus-test:${newId()}:`) : undefined;
+  const domus = await createDomus(config, { clock, database: handle, ...(bus ? { bus } : {}), ...options.overrides });
+  return {
+    ...domus,
+    clock,
+    config,
+    databaseKind: handle.kind,
+    close: async () => {
+      await domus.close();
+      await bus?.close();
+      await drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SignedInUser {
+  id: string;
+  email: string;
+  cookie: string;
+}
+
+let userCounter = 0;
+
+/** Signs up a fresh user through the HTTP API and returns its session cookie. */
+export async function signUp(domus: Domus, name = 'Test User'): Promise<SignedInUser> {
+  userCounter += 1;
+  const email = `user${userCounter}-${newId().slice(-6)}@example.test`;
+  const response = await domus.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/signup',
+    payload: { email, password: 'correct horse battery staple', displayName: name },
+  });
+  if (response.statusCode !== 201) throw new Error(`sign-up failed: ${response.statusCode} ${response.body}`);
+  const cookie = response.cookies.find((item) => item.name === 'domus_session');
+  if (!cookie) throw new Error('sign-up set no session cookie');
+  return { id: (response.json() as { user: { id: string } }).user.id, email, cookie: `domus_session=${cookie.value}` };
+}
+
+/** Creates an organization owned by the user and returns its id. */
+export async function createOrganization(domus: Domus, user: SignedInUser, name = 'Test Agency'): Promise<string> {
+  const response = await domus.app.inject({
+    method: 'POST',
+    url: '/api/v1/organizations',
+    headers: { cookie: user.cookie },
+    payload: { name },
+  });
+  if (response.statusCode !== 201) throw new Error(`create organization failed: ${response.statusCode} ${response.body}`);
+  return (response.json() as { id: string }).id;
+}
