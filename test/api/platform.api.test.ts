@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDomus, type TestDomus } from '../support/harness';
 
@@ -96,7 +97,7 @@ describe('security defaults', () => {
 });
 
 describe('bad input through the HTTP stack', () => {
-  const cases: { name: string; request: Parameters<TestDomus['app']['inject']>[0]; status: number; code: string; path?: string }[] = [
+  const cases: { name: string; request: InjectOptions; status: number; code: string; path?: string }[] = [
     {
       name: 'malformed JSON',
       request: { method: 'POST', url: '/api/v1/auth/signup', headers: { 'content-type': 'application/json' }, payload: '{"email": "a@b.c",' },
