@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
+import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './platform/clock';
 import type { Config } from './platform/config';
@@ -25,6 +26,8 @@ export interface DomusOverrides {
   bus?: EventBus;
   files?: FileStore;
   secrets?: Secrets;
+  /** Key prefix for shared rate-limit counters in Redis (tests use one per run). */
+  rateLimitNamespace?: string;
 }
 
 export interface Domus {
@@ -85,7 +88,22 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     const modules = { identity, listings };
 
     const tileHost = safeOrigin(config.MAP_TILE_URL);
-    const { app } = await createHttpServer({ config, logger, imageSources: tileHost ? [tileHost] : [] });
+    let rateLimitRedis: Redis | undefined;
+    if (config.REDIS_URL) {
+      rateLimitRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      rateLimitRedis.on('error', (error) => logger.warn({ err: error }, 'redis rate-limit connection error'));
+      const client = rateLimitRedis;
+      opened.unshift(async () => {
+        await client.quit().catch(() => undefined);
+      });
+    }
+    const { app } = await createHttpServer({
+      config,
+      logger,
+      imageSources: tileHost ? [tileHost] : [],
+      rateLimitRedis,
+      rateLimitNamespace: overrides.rateLimitNamespace,
+    });
     app.addHook('onRequest', async (request, reply) => {
       request.auth = await identity.authenticate(request, reply);
     });

@@ -14,6 +14,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from './config';
 import { AppError, platformErrors, toProblem, type FieldProblem } from './errors';
@@ -46,6 +47,9 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Extra rules for the helmet Content-Security-Policy (e.g. the map tile host). */
   imageSources?: string[];
+  /** Shares rate-limit counters across nodes; in-memory per node when absent. */
+  rateLimitRedis?: Redis;
+  rateLimitNamespace?: string;
 }
 
 /**
@@ -111,6 +115,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
   });
   await app.register(fastifyRateLimit, {
     global: false,
+    ...(options.rateLimitRedis
+      ? { redis: options.rateLimitRedis, nameSpace: options.rateLimitNamespace ?? 'domus:rate-limit:', skipOnError: false }
+      : {}),
     errorResponseBuilder: (_request, context) => {
       const error = platformErrors.RATE_LIMITED(
         `Too many requests: at most ${context.max} per ${context.after}. Try again in ${Math.ceil(context.ttl / 1000)} s.`,

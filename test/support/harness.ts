@@ -55,7 +55,10 @@ export async function createTestDomus(
   const { handle, drop } = await openTestDatabase();
   const redisUrl = process.env.REDIS_URL;
   const bus = redisUrl ? new RedisEventBus(redisUrl, `test-${newId()}`, `domus-test:${newId()}:`) : undefined;
-  const domus = await createDomus(config, { clock, database: handle, ...(bus ? { bus } : {}), ...options.overrides });
+  const domus = await createDomus(
+    { ...config, REDIS_URL: redisUrl },
+    { clock, database: handle, rateLimitNamespace: `domus-test:${newId()}:rl:`, ...(bus ? { bus } : {}), ...options.overrides },
+  );
   return {
     ...domus,
     clock,
