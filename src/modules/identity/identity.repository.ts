@@ -143,6 +143,18 @@ export class IdentityRepository {
     return this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  findOrganizationBySlug(slug: string) {
+    return this.db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
+  }
+
+  async countAccounts(): Promise<{ users: number; organizations: number }> {
+    const [users, organizations] = await Promise.all([
+      this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
+      this.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
+    ]);
+    return { users: Number(users.count), organizations: Number(organizations.count) };
+  }
+
   updateOrganization(id: string, name: string, now: Date) {
     return this.db.updateTable('organizations').set({ name, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirst();
   }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../platform/clock';
-import { newId } from '../../platform/ids';
+import { isUuid, newId } from '../../platform/ids';
 import type { Logger } from '../../platform/logger';
 import type { AuthContext } from '../../platform/http';
 import { platformErrors } from '../../platform/errors';
@@ -268,6 +268,23 @@ export class IdentityService {
       throw identityErrors.ALREADY_MEMBER(`${email} is already a member.`);
     }
     return { userId: user.id, email: user.email, displayName: user.display_name, role, joinedAt: now.toISOString() };
+  }
+
+  // ---- operator and seeding paths (no HTTP route; the CLI and the demo-data loader) ---------
+
+  /** Adds a member without an acting user; false when the user already belongs to the organization. */
+  async addMemberDirect(organizationId: string, userId: string, role: Role): Promise<boolean> {
+    return this.repository.insertMembership(organizationId, userId, role, this.now());
+  }
+
+  /** An organization by id (a UUID) or by slug, without access checks. */
+  async findOrganization(idOrSlug: string): Promise<Organization | null> {
+    const row = isUuid(idOrSlug) ? await this.repository.findOrganization(idOrSlug) : await this.repository.findOrganizationBySlug(idOrSlug);
+    return row ? toOrganization(row, null) : null;
+  }
+
+  countAccounts(): Promise<{ users: number; organizations: number }> {
+    return this.repository.countAccounts();
   }
 
   async changeMemberRole(auth: AuthContext, organizationId: string, userId: string, role: Role) {
