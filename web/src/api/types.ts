@@ -38,6 +38,7 @@ export interface Property {
   bedrooms: number | null;
   bathrooms: number | null;
   yearBuilt: number | null;
+  yearRenovated?: number | null;
   energyLabel: EnergyLabel | null;
   features: string[];
   createdAt: string;
@@ -64,6 +65,10 @@ export interface Listing {
   description: string;
   askingPrice: Money;
   publishedAt: string | null;
+  /** When it was sold, rented or withdrawn. */
+  closedAt?: string | null;
+  /** The final price of a sold or rented listing, when known. */
+  closingPrice?: Money | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -155,6 +160,7 @@ export interface PropertyInput {
   bedrooms?: number;
   bathrooms?: number;
   yearBuilt?: number;
+  yearRenovated?: number;
   energyLabel?: EnergyLabel;
   features?: string[];
 }

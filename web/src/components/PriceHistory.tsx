@@ -3,7 +3,7 @@ import { formatDate } from '../lib/format';
 import { formatCompactMoney, formatListingPrice } from '../lib/money';
 import { layoutPriceChart } from '../lib/priceChart';
 
-const size = { width: 560, height: 160, padding: 16 };
+const size = { width: 560, height: 170, padding: 18 };
 
 export function PriceHistory({ entries, kind }: { entries: PriceHistoryEntry[]; kind: ListingKind }) {
   const sorted = entries.slice().sort((a, b) => Date.parse(b.changedAt) - Date.parse(a.changedAt));
@@ -26,14 +26,25 @@ export function PriceHistory({ entries, kind }: { entries: PriceHistoryEntry[]; 
               y2={size.height - size.padding}
               className="chart-grid"
             />
+            <text x={size.padding + 4} y={size.padding - 4} className="chart-label">
+              {formatCompactMoney({ amountMinor: chart.maxAmount, currency })}
+            </text>
+            <text x={size.padding + 4} y={size.height - size.padding + 12} className="chart-label">
+              {formatCompactMoney({ amountMinor: chart.minAmount, currency })}
+            </text>
             <path d={chart.path} className="chart-line" fill="none" />
             {chart.points.map((point) => (
               <circle key={point.entry.changedAt} cx={point.x} cy={point.y} r="4" className="chart-point" />
             ))}
           </svg>
           <figcaption className="chart-legend">
-            <span>High {formatCompactMoney({ amountMinor: chart.maxAmount, currency })}</span>
-            <span>Low {formatCompactMoney({ amountMinor: chart.minAmount, currency })}</span>
+            <span>
+              Asking price range {formatCompactMoney({ amountMinor: chart.minAmount, currency })} –{' '}
+              {formatCompactMoney({ amountMinor: chart.maxAmount, currency })}
+            </span>
+            <span>
+              {formatDate(chart.points[0]?.entry.changedAt)} – today
+            </span>
           </figcaption>
         </figure>
       )}

@@ -33,7 +33,7 @@ export function SearchMap({ listings, bbox, highlightedId, onHighlight, onSearch
   useEffect(() => {
     const container = containerRef.current;
     if (!container) return;
-    const map = L.map(container, { zoomControl: true, worldCopyJump: true }).setView(worldView.center, worldView.zoom);
+    const map = L.map(container, { zoomControl: true, worldCopyJump: true, zoomSnap: 0.5 }).setView(worldView.center, worldView.zoom);
     mapRef.current = map;
     layerRef.current = L.layerGroup().addTo(map);
     const detachTiles = attachTiles(map, () => setTilesFailed(true));

@@ -13,7 +13,6 @@ export function attachTiles(map: L.Map, onTilesFailed: () => void): () => void {
     layer = L.tileLayer(config.mapTileUrl, {
       attribution: config.mapTileAttribution,
       maxZoom: 19,
-      crossOrigin: true,
     });
     layer.once('tileerror', onTilesFailed);
     layer.addTo(map);

@@ -1,0 +1,63 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import { AuthProvider } from './auth/AuthContext';
+import { Layout } from './components/Layout';
+import { Spinner } from './components/ui';
+import { LoginPage, SignupPage } from './pages/AuthPages';
+import { ListingPage } from './pages/ListingPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+import { SavedSearchesPage } from './pages/SavedSearchesPage';
+import { SearchPage } from './pages/search/SearchPage';
+
+// The agency workspace is only for signed-in agents; buyers never download it.
+const WorkspaceLayout = lazy(() => import('./workspace/WorkspaceLayout').then((module) => ({ default: module.WorkspaceLayout })));
+const OrganizationListings = lazy(() =>
+  import('./workspace/OrganizationListings').then((module) => ({ default: module.OrganizationListings })),
+);
+const CreateListingForm = lazy(() => import('./workspace/CreateListingForm').then((module) => ({ default: module.CreateListingForm })));
+const ListingEditor = lazy(() => import('./workspace/ListingEditor').then((module) => ({ default: module.ListingEditor })));
+
+function Loading({ children }: { children: ReactNode }) {
+  return (
+    <Suspense
+      fallback={
+        <div className="page-center">
+          <Spinner label="Loading" />
+        </div>
+      }
+    >
+      {children}
+    </Suspense>
+  );
+}
+
+export function App() {
+  return (
+    <AuthProvider>
+      <BrowserRouter>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route index element={<SearchPage />} />
+            <Route path="listings/:id" element={<ListingPage />} />
+            <Route path="login" element={<LoginPage />} />
+            <Route path="signup" element={<SignupPage />} />
+            <Route path="saved-searches" element={<SavedSearchesPage />} />
+            <Route
+              path="workspace"
+              element={
+                <Loading>
+                  <WorkspaceLayout />
+                </Loading>
+              }
+            >
+              <Route index element={<Loading><OrganizationListings /></Loading>} />
+              <Route path="new" element={<Loading><CreateListingForm /></Loading>} />
+              <Route path="listings/:id" element={<Loading><ListingEditor /></Loading>} />
+            </Route>
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+    </AuthProvider>
+  );
+}
