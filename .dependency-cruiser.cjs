@@ -33,7 +33,8 @@ module.exports = {
       comment:
         'src/app.ts, src/main.ts and src/cli.ts wire everything together; the kernel and the ML primitives are ' +
         'what they wire, so they must not import them back. Receive what you need as an argument instead.',
-      from: { path: '^src/(platform|ml)/' },
+      // Tests beside the code may assemble the whole application.
+      from: { path: '^src/(platform|ml)/', pathNot: testFile },
       to: { path: '^src/(app|main|cli)\\.ts$' },
     },
     {
@@ -42,7 +43,7 @@ module.exports = {
       comment:
         'A module may name the assembled application in a type (import type { Domus } from "../../app"), ' +
         'but a runtime import of the composition root from a module closes a loop through every module.',
-      from: { path: '^src/modules/' },
+      from: { path: '^src/modules/', pathNot: testFile },
       to: { path: '^src/(app|main|cli)\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
