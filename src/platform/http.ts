@@ -168,7 +168,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    // With METRICS_TOKEN set, only a scraper that presents it may read the metrics.
+    if (config.METRICS_TOKEN && request.headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {
+      throw platformErrors.UNAUTHENTICATED('Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>".');
+    }
     reply.type(metrics.contentType);
     return metrics.render();
   });

@@ -6,7 +6,7 @@ let domus: TestDomus;
 let strict: TestDomus;
 beforeAll(async () => {
   domus = await createTestDomus({ config: { CORS_ORIGINS: 'https://partner.example' } });
-  strict = await createTestDomus({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '3', BODY_LIMIT_BYTES: '2048' } });
+  strict = await createTestDomus({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '3', BODY_LIMIT_BYTES: '2048', METRICS_TOKEN: 'scrape-token-0123456789' } });
 });
 afterAll(async () => {
   await domus?.close();
@@ -24,6 +24,14 @@ describe('operational endpoints', () => {
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toContain('domus_http_request_duration_seconds_bucket');
     expect(metrics.body).toMatch(/route="\/api\/v1\/auth\/me",status="401"/);
+  });
+
+  it('protects /metrics with METRICS_TOKEN when one is configured', async () => {
+    expect((await strict.app.inject('/metrics')).statusCode).toBe(401);
+    expect((await strict.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-000000000' } })).statusCode).toBe(401);
+    const allowed = await strict.app.inject({ url: '/metrics', headers: { authorization: 'Bearer scrape-token-0123456789' } });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.body).toContain('domus_http_request_duration_seconds');
   });
 
   it('reports not ready (503 problem) when the database is unreachable', async () => {
