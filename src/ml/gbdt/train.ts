@@ -1,0 +1,175 @@
+/**
+ * The boosting loop: gradients → (bagged rows, sampled features) → one tree on histograms →
+ * predictions updated → early stopping on a held-out set. Everything random comes from one
+ * seeded PRNG, so the same data, parameters and seed give the same model.
+ */
+import { selectRows, selectValues, type Matrix } from '../matrix.js';
+import { createRng, permutation, type Rng } from '../random.js';
+import { binMatrix, fitBins, type FeatureBins } from './binning.js';
+import { forestFromTrees } from './forest.js';
+import { growTree, type GrowContext } from './grower.js';
+import { histogramLayout, HistogramPool, toColumns } from './histogram.js';
+import { createLoss } from './loss.js';
+import { categoricalFeature, GbdtModel, type ModelFeature } from './model.js';
+import { resolveParams, type GbdtParams } from './params.js';
+import type { TreeBuilder } from './tree-builder.js';
+
+export interface TrainOptions {
+  /**
+   * Validation set: its loss is recorded every round, and early stopping (earlyStoppingRounds > 0)
+   * watches it. Early stopping without one holds out `validationFraction` of the training rows.
+   */
+  readonly validation?: { readonly x: Matrix; readonly y: ArrayLike<number> };
+  /** Called after every round, e.g. for progress logs. */
+  readonly onIteration?: (info: { iteration: number; trainLoss: number; validationLoss: number | null }) => void;
+}
+
+export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<GbdtParams> = {}, options: TrainOptions = {}): GbdtModel {
+  const p = resolveParams(overrides, x.cols);
+  if (y.length !== x.rows) throw new RangeError(`x has ${x.rows} rows but y has ${y.length} values`);
+  if (x.rows < 2) throw new RangeError('training needs at least 2 rows');
+  for (let i = 0; i < y.length; i++) if (!Number.isFinite(y[i]!)) throw new RangeError(`y[${i}] is not a finite number`);
+  const rng = createRng(p.seed);
+
+  let train: { x: Matrix; y: Float64Array } = { x, y: Float64Array.from(y) };
+  let valid: { x: Matrix; y: Float64Array } | null = null;
+  const earlyStopping = p.earlyStoppingRounds > 0;
+  if (options.validation) {
+    const v = options.validation;
+    if (v.x.cols !== x.cols) throw new RangeError(`the validation set has ${v.x.cols} features, the training set ${x.cols}`);
+    if (v.y.length !== v.x.rows) throw new RangeError(`the validation set has ${v.x.rows} rows but ${v.y.length} targets`);
+    valid = { x: v.x, y: Float64Array.from(v.y) };
+  } else if (earlyStopping) {
+    const order = permutation(x.rows, rng);
+    const held = Math.max(1, Math.min(x.rows - 1, Math.round(x.rows * p.validationFraction)));
+    const validIdx = order.subarray(0, held).slice().sort();
+    const trainIdx = order.subarray(held).slice().sort();
+    valid = { x: selectRows(x, validIdx), y: selectValues(y, validIdx) };
+    train = { x: selectRows(x, trainIdx), y: selectValues(y, trainIdx) };
+  }
+
+  const n = train.x.rows;
+  const numFeatures = x.cols;
+  const bins = fitBins(train.x, p.maxBins, new Set(p.categoricalFeatures), p.maxCategories);
+  const binned = binMatrix(train.x, bins);
+  const validBinned = valid ? binMatrix(valid.x, bins) : null;
+  const missingBins = Int32Array.from(bins, (b) => b.numBins);
+  const loss = createLoss(p.loss, p.alpha);
+  const baseScore = loss.initialScore(train.y);
+  const prediction = new Float64Array(n).fill(baseScore);
+  const validPrediction = valid ? new Float64Array(valid.y.length).fill(baseScore) : null;
+  const gradients = new Float64Array(n);
+  const hessians = loss.unitHessian ? null : new Float64Array(n);
+  const layout = histogramLayout(bins);
+  const ctx: GrowContext = {
+    layout,
+    source: {
+      columns: toColumns(binned, n, numFeatures),
+      numRows: n,
+      gradients,
+      hessians,
+      orderedGradients: new Float64Array(n),
+      orderedHessians: new Float64Array(hessians ? n : 0),
+    },
+    pool: new HistogramPool(layout.size),
+    options: p,
+    scratch: new Uint32Array(n),
+    goLeft: new Uint8Array(256),
+  };
+  const rows = new Uint32Array(n);
+  const inBag = new Uint8Array(n);
+  const residuals = new Float64Array(n);
+
+  const trees: TreeBuilder[] = [];
+  const trainLoss: number[] = [];
+  const validationLoss: number[] = [];
+  let best = { iteration: -1, loss: Infinity };
+  for (let iteration = 0; iteration < p.maxIterations; iteration++) {
+    loss.gradients(train.y, prediction, gradients, hessians);
+    const numRows = sampleRows(n, p.subsample, rng, rows, inBag);
+    const features = sampleFeatures(numFeatures, p.featureFraction, rng);
+    const { tree, leaves } = growTree(ctx, rows, numRows, features);
+    if (loss.refitLeaf) {
+      for (const leaf of leaves) {
+        const count = leaf.end - leaf.start;
+        for (let k = 0; k < count; k++) {
+          const i = rows[leaf.start + k]!;
+          residuals[k] = train.y[i]! - prediction[i]!;
+        }
+        tree.value[leaf.node] = loss.refitLeaf(residuals.subarray(0, count)) * p.learningRate;
+      }
+    }
+    for (const leaf of leaves) {
+      const v = tree.value[leaf.node]!;
+      for (let k = leaf.start; k < leaf.end; k++) prediction[rows[k]!]! += v;
+    }
+    if (numRows < n) {
+      for (let i = 0; i < n; i++) if (!inBag[i]) prediction[i]! += tree.value[tree.leafOf(binned, i * numFeatures, missingBins)]!;
+    }
+    trees.push(tree);
+    trainLoss.push(loss.evaluate(train.y, prediction));
+
+    let stop = false;
+    let currentValidLoss: number | null = null;
+    if (valid && validBinned && validPrediction) {
+      for (let i = 0; i < validPrediction.length; i++) validPrediction[i]! += tree.value[tree.leafOf(validBinned, i * numFeatures, missingBins)]!;
+      currentValidLoss = loss.evaluate(valid.y, validPrediction);
+      validationLoss.push(currentValidLoss);
+      if (best.iteration < 0 || best.loss - currentValidLoss > p.earlyStoppingTolerance * Math.abs(best.loss)) {
+        best = { iteration, loss: currentValidLoss };
+      } else if (earlyStopping && iteration - best.iteration >= p.earlyStoppingRounds) {
+        stop = true;
+      }
+    }
+    options.onIteration?.({ iteration, trainLoss: trainLoss[trainLoss.length - 1]!, validationLoss: currentValidLoss });
+    // A tree that found no split on all rows and all features will be found again: nothing left to learn.
+    if (tree.size === 1 && numRows === n && features.length === numFeatures) stop = true;
+    if (stop) break;
+  }
+
+  const kept = earlyStopping ? best.iteration + 1 : trees.length;
+  return new GbdtModel({
+    loss: p.loss,
+    alpha: p.alpha,
+    baseScore,
+    features: modelFeatures(bins, p.featureNames),
+    forest: forestFromTrees(trees.slice(0, kept), bins),
+    training: {
+      iterations: trees.length,
+      bestIteration: kept - 1,
+      bestValidationLoss: valid ? (earlyStopping ? best.loss : validationLoss[validationLoss.length - 1]!) : null,
+      trainLoss,
+      validationLoss,
+      params: p,
+    },
+  });
+}
+
+/** Bagging: exactly round(n·fraction) rows, in increasing order (selection sampling, Knuth's Algorithm S). */
+function sampleRows(n: number, fraction: number, rng: Rng, rows: Uint32Array, inBag: Uint8Array): number {
+  if (fraction >= 1) {
+    for (let i = 0; i < n; i++) rows[i] = i;
+    return n;
+  }
+  const wanted = Math.max(1, Math.round(n * fraction));
+  let chosen = 0;
+  for (let i = 0; i < n; i++) {
+    const take = rng.next() * (n - i) < wanted - chosen;
+    inBag[i] = take ? 1 : 0;
+    if (take) rows[chosen++] = i;
+  }
+  return chosen;
+}
+
+function sampleFeatures(numFeatures: number, fraction: number, rng: Rng): Int32Array {
+  if (fraction >= 1) return Int32Array.from({ length: numFeatures }, (_, f) => f);
+  const wanted = Math.max(1, Math.round(numFeatures * fraction));
+  return Int32Array.from(permutation(numFeatures, rng).subarray(0, wanted)).sort();
+}
+
+function modelFeatures(bins: readonly FeatureBins[], names: readonly string[]): ModelFeature[] {
+  return bins.map((b, f) => {
+    const name = names[f] ?? `f${f}`;
+    return b.kind === 'categorical' ? categoricalFeature(name, b.categories) : { name, kind: 'numeric' as const };
+  });
+}
