@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { goesLeft, trainGbdt, type GbdtModel } from '../gbdt/index.js';
+import { matrixFromRows } from '../matrix.js';
+import { createRng, normal } from '../random.js';
+import { expectedValue, treeShap } from './tree-shap.js';
+
+/** A random model on random data: numeric features with NaNs, one categorical feature, bagging. */
+function randomModel(seed: number, cols: number, trees: number, extra: object = {}, constantLast = false): { model: GbdtModel; rows: number[][] } {
+  const rng = createRng(seed);
+  const rows: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const row = Array.from({ length: cols }, (_, j) => (j === 0 ? rng.below(8) : rng.next() < 0.1 ? NaN : normal(rng)));
+    if (constantLast) row[cols - 1] = 7;
+    rows.push(row);
+    const value = (j: number): number => (Number.isNaN(row[j] ?? 0) ? 1 : (row[j] ?? 0));
+    y.push((row[0]! % 3) + value(1) * value(2) + value(3) + 0.1 * normal(rng));
+  }
+  const model = trainGbdt(matrixFromRows(rows), y, {
+    maxIterations: trees, maxLeaves: 8, minSamplesLeaf: 5, categoricalFeatures: [0], minDataPerCategory: 5, seed, ...extra,
+  });
+  return { model, rows };
+}
+
+/**
+ * v(S) = E[f(x) | x_S] as Algorithm 1 of Lundberg et al. defines it for trees: follow x on
+ * features in S, average both children by cover elsewhere.
+ */
+function conditionalExpectation(model: GbdtModel, row: number[], subset: number): number {
+  const f = model.forest;
+  const bins = model.categoryBins(row);
+  const walk = (node: number): number => {
+    if (f.feature[node]! < 0) return f.value[node]!;
+    if (subset & (1 << f.feature[node]!)) return walk(goesLeft(f, node, row, bins) ? f.left[node]! : f.right[node]!);
+    const l = f.left[node]!;
+    const r = f.right[node]!;
+    return (f.cover[l]! * walk(l) + f.cover[r]! * walk(r)) / f.cover[node]!;
+  };
+  let sum = model.baseScore;
+  for (const root of f.roots) sum += walk(root);
+  return sum;
+}
+
+/** Shapley values by enumerating all 2^M coalitions. */
+function bruteForceShapley(model: GbdtModel, row: number[]): number[] {
+  const m = row.length;
+  const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
+  const phi = new Array<number>(m).fill(0);
+  for (let i = 0; i < m; i++) {
+    for (let subset = 0; subset < 1 << m; subset++) {
+      if (subset & (1 << i)) continue;
+      const size = subset.toString(2).split('').filter((b) => b === '1').length;
+      const weight = (factorial(size) * factorial(m - size - 1)) / factorial(m);
+      phi[i]! += weight * (conditionalExpectation(model, row, subset | (1 << i)) - conditionalExpectation(model, row, subset));
+    }
+  }
+  return phi;
+}
+
+describe('TreeSHAP', () => {
+  it('base value + Σ contributions = prediction, to 1e-9, on random models', () => {
+    for (const seed of [1, 2, 3]) {
+      const { model, rows } = randomModel(seed, 6, 30, { growth: seed === 2 ? 'depthwise' : 'leafwise', maxDepth: seed === 2 ? 4 : 0 });
+      for (const row of [...rows.slice(0, 40), [99, NaN, NaN, 0, 0, 0]]) {
+        const { baseValue, values } = treeShap(model, row);
+        const total = baseValue + values.reduce((a, b) => a + b, 0);
+        expect(Math.abs(total - model.predict(row))).toBeLessThan(1e-9);
+      }
+    }
+  });
+
+  it('agrees with Shapley values computed by brute force on a small model', () => {
+    // Deep trees (up to 16 leaves on 4 features) revisit features along a path: the unwind case.
+    const { model, rows } = randomModel(4, 4, 6, { maxLeaves: 16, minSamplesLeaf: 3 });
+    for (const row of rows.slice(0, 10)) {
+      const shap = treeShap(model, row).values;
+      const exact = bruteForceShapley(model, row);
+      exact.forEach((v, f) => expect(Math.abs(shap[f]! - v)).toBeLessThan(1e-9));
+    }
+    expect(expectedValue(model)).toBeCloseTo(conditionalExpectation(model, rows[0]!, 0), 12);
+  });
+
+  it('gives a feature the model cannot split on exactly zero, and the others not', () => {
+    const { model, rows } = randomModel(5, 5, 10, {}, true);
+    for (const row of rows.slice(0, 5)) {
+      const { values } = treeShap(model, row);
+      expect(values[4]).toBe(0);
+      expect(values[0]).not.toBe(0);
+      expect(values[1]).not.toBe(0);
+    }
+  });
+});
