@@ -1,0 +1,12 @@
+/**
+ * src/ml: reusable, domain-free ML primitives (DESIGN.md §2). Modules (valuation, market, …)
+ * build on these; nothing here knows about properties beyond what a docstring says.
+ */
+export * from './gbdt/index.js';
+export { treeShap, expectedValue, type ShapExplanation } from './explain/tree-shap.js';
+export * from './metrics.js';
+export { SplitConformal, type ConformalInterval, type ConformalCalibrationInput, type SplitConformalJson } from './conformal.js';
+export { randomSplit, timeSplit, kFold, type Split } from './split.js';
+export { KnnIndex, haversineKm, type Neighbour, type KnnQueryOptions } from './knn.js';
+export { createMatrix, matrixFromRows, matrixRow, selectRows, selectValues, type Matrix } from './matrix.js';
+export { createRng, permutation, normal, type Rng } from './random.js';
