@@ -103,16 +103,17 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
       const v = tree.value[leaf.node]!;
       for (let k = leaf.start; k < leaf.end; k++) prediction[rows[k]!]! += v;
     }
-    if (numRows < n) {
-      for (let i = 0; i < n; i++) if (!inBag[i]) prediction[i]! += tree.value[tree.leafOf(binned, i * numFeatures, missingBins)]!;
+    const router = numRows < n || validBinned ? tree.router(missingBins) : null;
+    if (router && numRows < n) {
+      for (let i = 0; i < n; i++) if (!inBag[i]) prediction[i]! += tree.value[router.leafOf(binned, i * numFeatures)]!;
     }
     trees.push(tree);
     trainLoss.push(loss.evaluate(train.y, prediction));
 
     let stop = false;
     let currentValidLoss: number | null = null;
-    if (valid && validBinned && validPrediction) {
-      for (let i = 0; i < validPrediction.length; i++) validPrediction[i]! += tree.value[tree.leafOf(validBinned, i * numFeatures, missingBins)]!;
+    if (valid && validBinned && validPrediction && router) {
+      for (let i = 0; i < validPrediction.length; i++) validPrediction[i]! += tree.value[router.leafOf(validBinned, i * numFeatures)]!;
       currentValidLoss = loss.evaluate(valid.y, validPrediction);
       validationLoss.push(currentValidLoss);
       if (best.iteration < 0 || best.loss - currentValidLoss > p.earlyStoppingTolerance * Math.abs(best.loss)) {

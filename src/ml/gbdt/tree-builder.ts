@@ -64,19 +64,51 @@ export class TreeBuilder {
     return bin === missingBin ? this.defaultLeft[node]! : bin <= this.binThreshold[node]!;
   }
 
-  /** The leaf a binned row lands in. */
-  leafOf(binned: Uint8Array, rowStart: number, missingBins: Int32Array): number {
-    let node = 0;
-    while (this.feature[node]! >= 0) {
-      const f = this.feature[node]!;
-      node = this.goesLeft(node, binned[rowStart + f]!, missingBins[f]!) ? this.left[node]! : this.right[node]!;
-    }
-    return node;
+  /** A compact copy for routing binned rows, once the tree is finished. */
+  router(missingBins: Int32Array): BinnedRouter {
+    return new BinnedRouter(this, missingBins);
   }
 
   leaves(): number[] {
     const out: number[] = [];
     for (let n = 0; n < this.size; n++) if (this.feature[n]! < 0) out.push(n);
     return out;
+  }
+}
+
+/**
+ * Routes binned rows through a finished tree with one table lookup per node: for each internal
+ * node, 256 bytes saying which bins go left. Used for the rows a tree did not train on
+ * (out-of-bag rows, the early-stopping set), where the partition gives no leaf for free.
+ */
+export class BinnedRouter {
+  private readonly feature: Int32Array;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly goLeft: Uint8Array;
+
+  constructor(tree: TreeBuilder, missingBins: Int32Array) {
+    const size = tree.size;
+    this.feature = Int32Array.from(tree.feature);
+    this.left = Int32Array.from(tree.left);
+    this.right = Int32Array.from(tree.right);
+    this.goLeft = new Uint8Array(size * 256);
+    for (let n = 0; n < size; n++) {
+      const f = tree.feature[n]!;
+      if (f < 0) continue;
+      for (let b = 0; b <= missingBins[f]!; b++) this.goLeft[n * 256 + b] = tree.goesLeft(n, b, missingBins[f]!) ? 1 : 0;
+    }
+  }
+
+  /** The leaf reached by the row whose bins are binned[rowStart + f]. */
+  leafOf(binned: Uint8Array, rowStart: number): number {
+    const { feature, left, right, goLeft } = this;
+    let node = 0;
+    let f = feature[0]!;
+    while (f >= 0) {
+      node = goLeft[node * 256 + binned[rowStart + f]!] ? left[node]! : right[node]!;
+      f = feature[node]!;
+    }
+    return node;
   }
 }
