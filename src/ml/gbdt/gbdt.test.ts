@@ -72,6 +72,26 @@ describe('trainGbdt losses', () => {
     }
   });
 
+  it('re-fits quantile leaves to the α-quantile of their residuals', () => {
+    // Two groups, one tree of two leaves at full learning rate: each group's prediction must be
+    // exactly its own empirical α-quantile (the Newton step alone would not land there).
+    const rng = createRng(13);
+    const rows: number[][] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const group = i % 2;
+      rows.push([group]);
+      y.push(group * 10 + Math.exp(2 * normal(rng)));
+    }
+    const alpha = 0.8;
+    const model = trainGbdt(matrixFromRows(rows), y, { ...exact, loss: 'quantile', alpha, maxIterations: 1, learningRate: 1, maxLeaves: 2 });
+    for (const group of [0, 1]) {
+      const values = y.filter((_, i) => i % 2 === group).sort((a, b) => a - b);
+      const lowerQuantile = values[Math.ceil(alpha * values.length) - 1]!;
+      expect(model.predict([group])).toBeCloseTo(lowerQuantile, 9);
+    }
+  });
+
   it('rejects bad parameters and data with a message naming them', () => {
     const { x, y } = synthetic(50, 2, 7, (r) => r[0]!);
     expect(() => trainGbdt(x, y, { learningRate: 0 })).toThrow(/learningRate/);
@@ -137,6 +157,26 @@ describe('trainGbdt determinism and structure', () => {
       });
     expect(leavesPerTree(deep).every((l) => l === 8)).toBe(true);
     expect(leavesPerTree(leafwise).every((l) => l === 7)).toBe(true);
+  });
+
+  it('bags rows and samples features per tree', () => {
+    const model = trainGbdt(data.x, data.y, { subsample: 0.5, featureFraction: 0.25, maxIterations: 20 });
+    const f = model.forest;
+    for (let t = 0; t < model.numTrees; t++) {
+      const root = f.roots[t]!;
+      const end = t + 1 < model.numTrees ? f.roots[t + 1]! : f.feature.length;
+      expect(f.cover[root]).toBe(300);
+      const features = new Set(Array.from(f.feature.subarray(root, end)).filter((v) => v >= 0));
+      expect(features.size).toBeLessThanOrEqual(1);
+    }
+    const used = new Set(Array.from(f.feature).filter((v) => v >= 0));
+    expect(used.size).toBeGreaterThan(1);
+  });
+
+  it('minGainToSplit stops splits that gain too little, and training with them', () => {
+    const model = trainGbdt(data.x, data.y, { ...exact, minGainToSplit: 1e9, maxIterations: 50 });
+    expect(model.numTrees).toBe(1);
+    expect(model.forest.feature[0]).toBe(-1);
   });
 
   it('every leaf holds at least minSamplesLeaf rows, and covers add up', () => {
