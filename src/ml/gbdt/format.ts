@@ -13,7 +13,7 @@
  * Loading validates everything and refuses any other format or version, so a model written by
  * a future incompatible version fails loudly instead of predicting garbage.
  */
-import type { Forest } from './forest.js';
+import { treeSize, type Forest } from './forest.js';
 import { categoricalFeature, GbdtModel, type ModelFeature } from './model.js';
 import { defaultGbdtParams, type GbdtParams, type LossName } from './params.js';
 
@@ -54,7 +54,7 @@ export function modelToJson(model: GbdtModel): GbdtModelJson {
   const trees: GbdtTreeJson[] = [];
   for (let t = 0; t < f.roots.length; t++) {
     const start = f.roots[t]!;
-    const end = t + 1 < f.roots.length ? f.roots[t + 1]! : f.feature.length;
+    const end = start + treeSize(f, t);
     const tree: GbdtTreeJson = { feature: [], threshold: [], defaultLeft: [], leftBins: [], left: [], right: [], value: [], cover: [], gain: [] };
     for (let n = start; n < end; n++) {
       const feature = f.feature[n]!;

@@ -68,12 +68,6 @@ export class TreeBuilder {
   router(missingBins: Int32Array): BinnedRouter {
     return new BinnedRouter(this, missingBins);
   }
-
-  leaves(): number[] {
-    const out: number[] = [];
-    for (let n = 0; n < this.size; n++) if (this.feature[n]! < 0) out.push(n);
-    return out;
-  }
 }
 
 /**
