@@ -1,7 +1,60 @@
-// Placeholder while the listings module is being written (replaced in the same work session).
+import { IdempotencyKeys } from '../../platform/idempotency';
 import type { ModuleRegistration, PlatformServices } from '../../platform/services';
 import type { OrganizationAccess } from '../identity';
-export type ListingsModule = ModuleRegistration;
-export function createListingsModule(_platform: PlatformServices, _deps: { access: OrganizationAccess }): ListingsModule {
-  return { name: 'listings' };
+import { BulkImporter } from './listings.bulk-import';
+import { PhotoService } from './listings.photos';
+import { photoRoutes } from './listings.photos.routes';
+import { ListingsRepository } from './listings.repository';
+import { listingsRoutes } from './listings.routes';
+import { DensityGrid } from './listings.search.planner';
+import { SearchRepository } from './listings.search.repository';
+import { ListingsService } from './listings.service';
+
+export type { BulkImportResult, EnergyLabel, ImportRecord, ListingKind, ListingStatus, PropertyInput, PropertyType } from './listings.import-types';
+export type { Listing, Photo, PhotoSize, Property } from './listings.schema';
+export { energyLabels, listingKinds, listingStatuses, propertyTypes, publicStatuses } from './listings.schema';
+export type { SearchFacets, SearchFilters, SearchSort } from './listings.search';
+export type { ListingPublishedEvent } from './listings.events';
+export type { BulkImportOptions } from './listings.bulk-import';
+export { allowedTransitions, isAllowedTransition } from './listings.workflow';
+export { listingsErrors } from './listings.errors';
+export { ListingsService } from './listings.service';
+
+export interface ListingsModule extends ModuleRegistration {
+  service: ListingsService;
+}
+
+export interface ListingsDependencies {
+  access: OrganizationAccess;
+}
+
+export function createListingsModule(platform: PlatformServices, deps: ListingsDependencies): ListingsModule {
+  const repository = new ListingsRepository(platform.db);
+  const search = new SearchRepository(repository.db);
+  const density = new DensityGrid(() => search.densityCells(), platform.clock, platform.logger);
+  const photos = new PhotoService({ repository, access: deps.access, files: platform.files, clock: platform.clock, logger: platform.logger });
+  const service = new ListingsService({
+    repository,
+    search,
+    density,
+    photos,
+    importer: new BulkImporter({ repository, clock: platform.clock, onImported: () => density.invalidate() }),
+    access: deps.access,
+    idempotency: new IdempotencyKeys(platform.db, platform.clock),
+    cursors: platform.cursors,
+    bus: platform.bus,
+    clock: platform.clock,
+    logger: platform.logger,
+  });
+  const routes = listingsRoutes(service);
+  const photoPlugin = photoRoutes(photos);
+  return {
+    name: 'listings',
+    service,
+    routes: async (app) => {
+      await app.register(routes);
+      await app.register(photoPlugin);
+    },
+    stop: () => density.settle(),
+  };
 }

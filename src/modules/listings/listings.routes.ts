@@ -1,0 +1,141 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { pageSchema, problemResponses } from '../../platform/http';
+import {
+  changeStatusBody,
+  createListingBody,
+  createPropertyBody,
+  idempotencyHeaders,
+  idParams,
+  listingSchema,
+  organizationParams,
+  priceHistoryEntrySchema,
+  propertiesQuery,
+  propertySchema,
+  updateListingBody,
+  updatePropertyBody,
+  workspaceQuery,
+} from './listings.schema';
+import { searchQuerySchema, searchResultSchema } from './listings.search';
+import type { ListingsService } from './listings.service';
+
+const savedSearchSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  query: z.record(z.string(), z.string()).describe('The GET /listings parameters, as strings'),
+  createdAt: z.string(),
+});
+const createSavedSearchBody = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty').max(120),
+    query: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .describe('GET /listings parameters (filters and sort; not limit, cursor or facets), validated like a search'),
+  })
+  .strict();
+
+function markReplay(reply: FastifyReply, replayed: boolean): FastifyReply {
+  return replayed ? reply.header('idempotency-replayed', 'true') : reply;
+}
+
+/** Properties, listings, search and saved searches (photos: listings.photos.routes.ts). */
+export function listingsRoutes(service: ListingsService): FastifyPluginAsync {
+  return async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+    const tags = ['listings'];
+
+    // ---- properties ----
+    app.post('/properties', {
+      schema: {
+        tags, summary: 'Create a property (agent+); honours Idempotency-Key', headers: idempotencyHeaders, body: createPropertyBody,
+        response: { 201: propertySchema, ...problemResponses(400, 401, 403, 404, 422) },
+      },
+    }, async (request, reply) => {
+      const { property, replayed } = await service.createProperty(request.auth, request.body, request.headers['idempotency-key']);
+      return markReplay(reply, replayed).code(201).send(property);
+    });
+
+    app.get('/properties', {
+      schema: { tags, summary: "An organization's properties, newest first", querystring: propertiesQuery, response: { 200: pageSchema(propertySchema), ...problemResponses(400, 401, 403, 404) } },
+    }, async (request) => service.listProperties(request.auth, request.query.organizationId, request.query.cursor, request.query.limit));
+
+    app.get('/properties/:id', {
+      schema: { tags, summary: 'One property (members of its organization)', params: idParams, response: { 200: propertySchema, ...problemResponses(400, 401, 403, 404) } },
+    }, async (request) => service.getProperty(request.auth, request.params.id));
+
+    app.patch('/properties/:id', {
+      schema: {
+        tags, summary: 'Change a property (agent+); its listings follow', params: idParams, body: updatePropertyBody,
+        response: { 200: propertySchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    }, async (request) => service.updateProperty(request.auth, request.params.id, request.body));
+
+    // ---- listings ----
+    app.post('/listings', {
+      schema: {
+        tags, summary: 'Create a draft listing for a property (agent+); honours Idempotency-Key', headers: idempotencyHeaders, body: createListingBody,
+        response: { 201: listingSchema, ...problemResponses(400, 401, 403, 404, 422) },
+      },
+    }, async (request, reply) => {
+      const { listing, replayed } = await service.createListing(request.auth, request.body, request.headers['idempotency-key']);
+      return markReplay(reply, replayed).code(201).send(listing);
+    });
+
+    app.get('/listings', {
+      schema: {
+        tags, summary: 'Search public listings (keyset-paginated; facets on request)', querystring: searchQuerySchema,
+        response: { 200: searchResultSchema, ...problemResponses(400) },
+      },
+    }, async (request) => service.search(request.query));
+
+    app.get('/listings/:id', {
+      schema: { tags, summary: 'One listing: public unless draft or withdrawn', params: idParams, response: { 200: listingSchema, ...problemResponses(400, 404) } },
+    }, async (request) => service.getListing(request.auth, request.params.id));
+
+    app.patch('/listings/:id', {
+      schema: {
+        tags, summary: 'Edit title, description or asking price (agent+); send expectedVersion to detect concurrent edits', params: idParams, body: updateListingBody,
+        response: { 200: listingSchema, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    }, async (request) => service.updateListing(request.auth, request.params.id, request.body));
+
+    app.post('/listings/:id/status', {
+      schema: {
+        tags, summary: 'Move a listing through its workflow (agent+)', params: idParams, body: changeStatusBody,
+        response: { 200: listingSchema, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    }, async (request) => service.changeStatus(request.auth, request.params.id, request.body));
+
+    app.get('/listings/:id/price-history', {
+      schema: { tags, summary: 'Asking prices over time, oldest first', params: idParams, response: { 200: pageSchema(priceHistoryEntrySchema), ...problemResponses(400, 404) } },
+    }, async (request) => service.priceHistory(request.auth, request.params.id));
+
+    app.get('/organizations/:orgId/listings', {
+      schema: {
+        tags, summary: "The organization's listings in every status, newest first (workspace)", params: organizationParams, querystring: workspaceQuery,
+        response: { 200: pageSchema(listingSchema), ...problemResponses(400, 401, 403, 404) },
+      },
+    }, async (request) => service.listWorkspace(request.auth, request.params.orgId, request.query));
+
+    // ---- saved searches ----
+    app.post('/saved-searches', {
+      schema: { tags, summary: 'Save a search (signed-in users)', body: createSavedSearchBody, response: { 201: savedSearchSchema, ...problemResponses(400, 401, 409) } },
+    }, async (request, reply) => reply.code(201).send(await service.createSavedSearch(request.auth, request.body)));
+
+    app.get('/saved-searches', {
+      schema: { tags, summary: "The caller's saved searches, newest first", response: { 200: pageSchema(savedSearchSchema), ...problemResponses(401) } },
+    }, async (request) => service.listSavedSearches(request.auth));
+
+    app.get('/saved-searches/:id', {
+      schema: { tags, summary: 'One of your saved searches', params: idParams, response: { 200: savedSearchSchema, ...problemResponses(400, 401, 404) } },
+    }, async (request) => service.getSavedSearch(request.auth, request.params.id));
+
+    app.delete('/saved-searches/:id', {
+      schema: { tags, summary: 'Delete one of your saved searches', params: idParams, response: { 204: z.null(), ...problemResponses(400, 401, 404) } },
+    }, async (request, reply) => {
+      await service.deleteSavedSearch(request.auth, request.params.id);
+      return reply.code(204).send(null);
+    });
+  };
+}
