@@ -31,4 +31,16 @@ describe('operator paths of the identity service', () => {
 
     expect(await service.countAccounts()).toEqual({ users: before.users + 2, organizations: before.organizations + 1 });
   });
+
+  it('signs users up with a shared password hash, each able to log in', async () => {
+    const service = domus.modules.identity.service;
+    const passwordHash = await service.hashPassword('shared demo password');
+    expect(passwordHash).toMatch(/^\$argon2id\$/);
+    for (const email of ['one@shared.example.com', 'two@shared.example.com']) {
+      const user = await service.signUpWithPasswordHash({ email, passwordHash, displayName: 'Shared' });
+      expect((await service.logIn(email, 'shared demo password')).id).toBe(user.id);
+      await expect(service.logIn(email, 'another password')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    }
+    await expect(service.signUpWithPasswordHash({ email: 'ONE@shared.example.com', passwordHash, displayName: 'Again' })).rejects.toMatchObject({ code: 'EMAIL_TAKEN' });
+  });
 });

@@ -39,11 +39,21 @@ export class IdentityService {
   // ---- accounts and sessions -------------------------------------------------------------
 
   async signUp(input: { email: string; password: string; displayName: string }): Promise<User> {
+    return this.signUpWithPasswordHash({ email: input.email, passwordHash: await hashPassword(input.password), displayName: input.displayName });
+  }
+
+  /** Hashes like sign-up does: for loaders whose many accounts share one password (argon2 costs ~50 ms a hash). */
+  hashPassword(password: string): Promise<string> {
+    return hashPassword(password);
+  }
+
+  /** Sign-up with a hash made by hashPassword (no HTTP route; the demo-data loader). */
+  async signUpWithPasswordHash(input: { email: string; passwordHash: string; displayName: string }): Promise<User> {
     const now = this.now();
     const row: UserRow = {
       id: newId(now.getTime()),
       email: input.email,
-      password_hash: await hashPassword(input.password),
+      password_hash: input.passwordHash,
       display_name: input.displayName,
       created_at: now,
       updated_at: now,
