@@ -1,0 +1,231 @@
+/**
+ * The operator CLI: `npm run domus -- <command>`. It boots like the server (loadConfig, then the
+ * same composition root and migrations on the same database) without listening for requests.
+ * Output for people goes to stdout, logs and progress to stderr.
+ *
+ * Exit codes: 0 done, 1 the command failed (the message says why), 2 invalid configuration.
+ */
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Migrator } from 'kysely';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { createDomus, type Domus } from './app';
+import { collectStats, csvPresets, importCsv, seedDemoData, slugForName, type CsvImportSummary } from './modules/importer';
+import { roles, type Role } from './modules/identity';
+import { ConfigError, loadConfig, type Config } from './platform/config';
+import { migrateToLatest, openDatabase, SqlFolderMigrationProvider } from './platform/db';
+
+class CommandFailed extends Error {}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const note = (line: string) => process.stderr.write(`${line}\n`);
+const grouped = (value: number) => value.toLocaleString('en-US');
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return parsed;
+}
+
+function config(): Config {
+  return loadConfig();
+}
+
+/** The whole application without a listening socket; logs go to stderr so stdout stays readable. */
+async function withDomus<T>(work: (domus: Domus) => Promise<T>): Promise<T> {
+  const settings = config();
+  const logger = pino({ level: settings.LOG_LEVEL, base: { service: 'domus-cli' } }, pino.destination(2));
+  const domus = await createDomus(settings, { logger });
+  try {
+    return await work(domus);
+  } finally {
+    await domus.close();
+  }
+}
+
+function printImportSummary(file: string, summary: CsvImportSummary): void {
+  const seconds = summary.milliseconds / 1000;
+  out(`Imported ${path.basename(file)} with mapping ${summary.mapping} into "${summary.organizationName}" (${summary.organizationId})`);
+  out(`  rows read          ${grouped(summary.rowsRead)}`);
+  out(`  imported           ${grouped(summary.imported)}`);
+  out(`  skipped (existing) ${grouped(summary.skippedExisting)}`);
+  out(`  rejected           ${grouped(summary.rejected)}`);
+  out(`  time               ${seconds.toFixed(1)} s (${grouped(Math.round(summary.rowsRead / Math.max(seconds, 0.001)))} rows/s)`);
+  if (summary.rejections.length > 0) {
+    out('Rejected rows:');
+    for (const rejection of summary.rejections.slice(0, 50)) out(`  line ${rejection.line}: ${rejection.reason}`);
+    if (summary.rejected > 50) out(`  ... and ${grouped(summary.rejected - 50)} more`);
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command()
+    .name('domus')
+    .description('Operator commands for Domus. Configuration comes from the same environment variables as the server (see README).')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('import')
+    .summary('import listings from a CSV file through a column mapping or a preset')
+    .description('Streams a CSV file into listings. Bad rows are rejected with their line number and reason; rows imported before are skipped, so re-running imports nothing new.')
+    .argument('<file>', 'the CSV file')
+    .addOption(new Option('--preset <name>', 'a built-in mapping').choices(Object.keys(csvPresets)))
+    .option('--mapping <file>', 'a JSON column-mapping file (docs/data.md)')
+    .option('--organization <id>', 'import into this organization (id or slug)')
+    .option('--organization-name <name>', 'import into the organization with this name, creating it if needed')
+    .option('--owner-email <email>', 'owner of an organization the import creates (default: the importer account)')
+    .option('--batch-size <rows>', 'rows per write', positiveInteger, 500)
+    .option('--limit <rows>', 'stop after this many data rows', positiveInteger)
+    .action(async (file: string, options: { preset?: string; mapping?: string; organization?: string; organizationName?: string; ownerEmail?: string; batchSize: number; limit?: number }) => {
+      if (!options.preset && !options.mapping) throw new CommandFailed('Give --preset NAME or --mapping FILE.');
+      const summary = await withDomus((domus) => {
+        let lastReport = 0;
+        return importCsv(domus, {
+          source: file,
+          ...(options.preset ? { preset: options.preset } : {}),
+          ...(options.mapping ? { mapping: options.mapping } : {}),
+          ...(options.organization ? { organizationId: options.organization } : {}),
+          ...(options.organizationName ? { organizationName: options.organizationName } : {}),
+          ...(options.ownerEmail ? { ownerEmail: options.ownerEmail } : {}),
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+          batchSize: Math.max(1, options.batchSize),
+          onProgress: (progress) => {
+            if (Date.now() - lastReport < 1000) return;
+            lastReport = Date.now();
+            note(`  ${grouped(progress.rowsRead)} rows read, ${grouped(progress.imported)} imported, ${grouped(progress.skippedExisting)} skipped, ${grouped(progress.rejected)} rejected`);
+          },
+        });
+      });
+      printImportSummary(file, summary);
+    });
+
+  program
+    .command('seed')
+    .summary('load the synthetic demo data set (agencies, agents, listings, photos)')
+    .option('--listings <count>', 'number of listings (default: DEMO_LISTINGS)', positiveInteger)
+    .option('--seed <number>', 'random seed; the same seed gives the same data', positiveInteger, 42)
+    .option('--photos <count>', 'how many of the first listings get 1-3 photos (default: 300)', positiveInteger)
+    .option('--distinct-photos <count>', 'distinct drawings per property type to reuse (0: every photo unique)', positiveInteger, 48)
+    .option('--force-empty-check', 'behave like the first start: seed only if the database has no listings and was never seeded')
+    .action(async (options: { listings?: number; seed: number; photos?: number; distinctPhotos: number; forceEmptyCheck?: boolean }) => {
+      const result = await withDomus((domus) =>
+        seedDemoData(domus, {
+          seed: options.seed,
+          distinctPhotos: options.distinctPhotos,
+          onlyIfEmpty: options.forceEmptyCheck === true,
+          ...(options.listings !== undefined ? { listings: options.listings } : {}),
+          ...(options.photos !== undefined ? { photos: options.photos } : {}),
+          onProgress: (progress) => {
+            if (progress.phase === 'listings') note(`  ${grouped(progress.done)} / ${grouped(progress.total)} listings`);
+          },
+        }),
+      );
+      if (!result.seeded) {
+        out(`Nothing seeded: ${result.reason === 'database-has-listings' ? 'the database already has listings' : result.reason === 'seeding-elsewhere' ? 'another node is seeding right now' : 'the demo data was seeded before'}.`);
+        return;
+      }
+      out(`Seeded demo data in ${(result.milliseconds / 1000).toFixed(1)} s:`);
+      out(`  users created          ${grouped(result.users)}`);
+      out(`  organizations created  ${grouped(result.organizations)}`);
+      out(`  listings created       ${grouped(result.listingsCreated)} (${grouped(result.listingsSkipped)} existed already)`);
+      out(`  photos                 ${grouped(result.photos)} (${grouped(result.distinctPhotoRenders)} distinct drawings)`);
+      out('Log in as demo@domus.example.com with the password in docs/data.md.');
+    });
+
+  program
+    .command('migrate')
+    .summary('apply pending database migrations and list them all')
+    .action(async () => {
+      const settings = config();
+      const database = await openDatabase({ url: settings.DATABASE_URL, pgliteDataDir: path.join(settings.DATA_DIR, 'pglite'), poolSize: 2 });
+      try {
+        const applied = await migrateToLatest(database.db);
+        const migrations = await new Migrator({ db: database.db, provider: new SqlFolderMigrationProvider() }).getMigrations();
+        out(`Database: ${database.kind === 'postgres' ? 'PostgreSQL' : `PGlite in ${path.join(settings.DATA_DIR, 'pglite')}`}`);
+        out(applied.length > 0 ? `Applied ${applied.length} migration(s) now.` : 'Nothing to apply: the database is up to date.');
+        for (const migration of migrations) {
+          out(`  ${migration.executedAt ? migration.executedAt.toISOString() : 'pending'.padEnd(24)}  ${migration.name}${applied.includes(migration.name) ? '  (applied now)' : ''}`);
+        }
+      } finally {
+        await database.close();
+      }
+    });
+
+  program
+    .command('stats')
+    .summary('count users, organizations and listings by status')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const stats = await withDomus((domus) => collectStats(domus));
+      if (options.json) {
+        out(JSON.stringify(stats, null, 2));
+        return;
+      }
+      out(`users          ${grouped(stats.users)}`);
+      out(`organizations  ${grouped(stats.organizations)}`);
+      out(`listings       ${grouped(stats.listings.total)}`);
+      for (const [status, count] of Object.entries(stats.listings.byStatus)) out(`  ${status.padEnd(12)} ${grouped(count)}`);
+      out(`demo data      ${stats.demoSeed ? stats.demoSeed.status : 'never seeded'}`);
+    });
+
+  program
+    .command('create-user')
+    .summary('create a user who can log in, optionally with an organization')
+    .requiredOption('--email <email>', 'log-in e-mail address')
+    .requiredOption('--password <password>', 'at least 10 characters')
+    .requiredOption('--name <name>', 'display name')
+    .option('--organization-name <name>', 'create this organization with the user as owner, or join it if it exists')
+    .addOption(new Option('--role <role>', 'role when joining an existing organization').choices(roles).default('agent'))
+    .action(async (options: { email: string; password: string; name: string; organizationName?: string; role: Role }) => {
+      const input = z
+        .object({ email: z.email('is not a valid e-mail address').transform((value) => value.trim().toLowerCase()), password: z.string().min(10, 'must be at least 10 characters'), name: z.string().trim().min(1, 'must not be empty') })
+        .safeParse(options);
+      if (!input.success) throw new CommandFailed(input.error.issues.map((issue) => `--${String(issue.path[0])} ${issue.message}`).join('\n'));
+      await withDomus(async (domus) => {
+        const identity = domus.modules.identity.service;
+        if (await identity.findUserByEmail(input.data.email)) throw new CommandFailed(`A user with the e-mail ${input.data.email} exists already.`);
+        const user = await identity.signUp({ email: input.data.email, password: input.data.password, displayName: input.data.name });
+        out(`Created user ${user.email} (${user.id}).`);
+        if (!options.organizationName) return;
+        const slug = slugForName(options.organizationName);
+        const existing = await identity.findOrganization(slug);
+        if (existing) {
+          await identity.addMemberDirect(existing.id, user.id, options.role);
+          out(`Added to "${existing.name}" (${existing.id}) as ${options.role}.`);
+        } else {
+          const organization = await identity.createOrganization(user.id, options.organizationName, slug);
+          out(`Created organization "${organization.name}" (${organization.id}) owned by ${user.email}.`);
+        }
+      });
+    });
+
+  return program;
+}
+
+async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const known = error instanceof CommandFailed || (error instanceof Error && ['CsvImportError', 'MappingError', 'AppError'].includes(error.name));
+    process.stderr.write(`Error: ${known ? message : (error as Error).stack ?? message}\n`);
+    return 1;
+  }
+}
+
+runCli(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
