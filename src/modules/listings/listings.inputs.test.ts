@@ -152,7 +152,7 @@ describe('bad inputs', () => {
       method: 'POST',
       url: () => `/listings/${draftId}/photos`,
       raw: async () => {
-        const jpeg = await sharp({ create: { width: 256, height: 256, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+        const jpeg = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
         return upload(jpeg.subarray(0, Math.floor(jpeg.length / 2)));
       },
       status: 415,

@@ -79,10 +79,13 @@ export async function setStatus(domus: TestDomus, caller: Caller, listingId: str
   return response.json();
 }
 
+const snapshotTables = ['properties', 'listings', 'listing_price_history', 'listing_photos', 'saved_searches', 'idempotency_keys'] as const;
+export type Snapshot = Record<(typeof snapshotTables)[number] | 'listings.version' | 'properties.updated' | 'files', number>;
+
 /** Row counts of every listings table plus the idempotency keys and stored files: "nothing was written". */
-export async function snapshot(domus: TestDomus): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of ['properties', 'listings', 'listing_price_history', 'listing_photos', 'saved_searches', 'idempotency_keys']) {
+export async function snapshot(domus: TestDomus): Promise<Snapshot> {
+  const counts: Partial<Snapshot> = {};
+  for (const table of snapshotTables) {
     const result = await sql<{ count: number }>`SELECT count(*)::integer AS count FROM ${sql.table(table)}`.execute(domus.platform.db);
     counts[table] = result.rows[0]?.count ?? -1;
   }
@@ -91,7 +94,7 @@ export async function snapshot(domus: TestDomus): Promise<Record<string, number>
   const updated = await sql<{ max: string | null }>`SELECT max(updated_at)::text AS max FROM properties`.execute(domus.platform.db);
   counts['properties.updated'] = updated.rows[0]?.max ? Date.parse(updated.rows[0].max) : 0;
   counts.files = await countFiles(path.join(domus.config.DATA_DIR, 'files'));
-  return counts;
+  return counts as Snapshot;
 }
 
 async function countFiles(folder: string): Promise<number> {
