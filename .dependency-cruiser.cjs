@@ -12,8 +12,8 @@
  * rule is anchored at `^src/` or `^web/`.
  */
 
-/** A test file, wherever it lives. */
-const testFile = '\\.(test|spec)\\.(ts|tsx|mts|cts|js|mjs)$';
+/** A test file, wherever it lives (`*.test-support.ts` holds shared test helpers beside the code). */
+const testFile = '\\.(test|spec|test-support)\\.(ts|tsx|mts|cts|js|mjs)$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
