@@ -225,7 +225,8 @@ function sizesFor(random: Random, propertyType: PropertyType): Sizes {
     return { livingAreaM2, plotAreaM2: null, rooms: Math.max(1, Math.round(livingAreaM2 / 45)), bedrooms: 0, bathrooms: livingAreaM2 > 300 ? 2 : 1 };
   }
   // Houses have at least a living room and two bedrooms; an apartment may be a studio.
-  const rooms = Math.max(propertyType === 'apartment' ? 1 : 3, Math.round(livingAreaM2 / 27 + random.normal(0, 0.6)));
+  // Rooms grow slower than area (large homes have larger rooms): ~3 rooms at 70 m², ~5 at 150 m², ~9 at 430 m².
+  const rooms = Math.max(propertyType === 'apartment' ? 1 : 3, Math.round(0.28 * livingAreaM2 ** 0.58 + random.normal(0, 0.6)));
   const bedrooms = rooms === 1 ? 0 : Math.max(1, rooms - 1 - (livingAreaM2 > 140 && random.chance(0.5) ? 1 : 0));
   const bathrooms = clamp(1 + (livingAreaM2 > 110 ? 1 : 0) + (livingAreaM2 > 220 ? 1 : 0) + (random.chance(0.15) ? 1 : 0), 1, 5);
   const plotAreaM2 =
