@@ -6,6 +6,7 @@ import { PhotoService } from './listings.photos';
 import { photoRoutes } from './listings.photos.routes';
 import { ListingsRepository } from './listings.repository';
 import { listingsRoutes } from './listings.routes';
+import { SearchCache } from './listings.search.cache';
 import { DensityGrid } from './listings.search.planner';
 import { SearchRepository } from './listings.search.repository';
 import { ListingsService } from './listings.service';
@@ -32,13 +33,29 @@ export function createListingsModule(platform: PlatformServices, deps: ListingsD
   const repository = new ListingsRepository(platform.db);
   const search = new SearchRepository(repository.db);
   const density = new DensityGrid(() => search.densityCells(), platform.clock, platform.logger);
-  const photos = new PhotoService({ repository, access: deps.access, files: platform.files, clock: platform.clock, logger: platform.logger });
+  const searchCache = new SearchCache(platform.clock);
+  const photos = new PhotoService({
+    repository,
+    access: deps.access,
+    files: platform.files,
+    clock: platform.clock,
+    logger: platform.logger,
+    onChange: () => searchCache.clear(),
+  });
   const service = new ListingsService({
     repository,
     search,
     density,
+    searchCache,
     photos,
-    importer: new BulkImporter({ repository, clock: platform.clock, onImported: () => density.invalidate() }),
+    importer: new BulkImporter({
+      repository,
+      clock: platform.clock,
+      onImported: () => {
+        searchCache.clear();
+        density.invalidate();
+      },
+    }),
     access: deps.access,
     idempotency: new IdempotencyKeys(platform.db, platform.clock),
     cursors: platform.cursors,

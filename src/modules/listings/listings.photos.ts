@@ -32,7 +32,15 @@ const photoNotFound = (id: string) => () => listingsErrors.PHOTO_NOT_FOUND(`No p
  */
 export class PhotoService {
   constructor(
-    private readonly deps: { repository: ListingsRepository; access: OrganizationAccess; files: FileStore; clock: Clock; logger: Logger },
+    private readonly deps: {
+      repository: ListingsRepository;
+      access: OrganizationAccess;
+      files: FileStore;
+      clock: Clock;
+      logger: Logger;
+      /** Called after a photo was added or removed (search answers embed photos). */
+      onChange?: () => void;
+    },
   ) {}
 
   /** Checks the caller before reading the upload, so strangers cannot make the server decode images. */
@@ -82,6 +90,7 @@ export class PhotoService {
       await this.removeFiles(keys);
       throw error;
     }
+    this.deps.onChange?.();
     return toPhoto(listingId, row);
   }
 
@@ -93,6 +102,7 @@ export class PhotoService {
       return repository.deletePhoto(listingId, photoId, trx);
     });
     if (!deleted) throw photoNotFound(photoId)();
+    this.deps.onChange?.();
     await this.removeFiles({ original: deleted.original_key, large: deleted.large_key, thumb: deleted.thumb_key });
   }
 

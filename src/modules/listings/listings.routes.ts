@@ -87,7 +87,9 @@ export function listingsRoutes(service: ListingsService): FastifyPluginAsync {
         tags, summary: 'Search public listings (keyset-paginated; facets on request)', querystring: searchQuerySchema,
         response: { 200: searchResultSchema, ...problemResponses(400) },
       },
-    }, async (request) => service.search(request.query));
+    }, async (request, reply) =>
+      // Pre-serialized (and possibly cached) JSON text: Fastify sends strings as they are.
+      (reply as FastifyReply).type('application/json; charset=utf-8').send(await service.searchJson(request.query)));
 
     app.get('/listings/:id', {
       schema: { tags, summary: 'One listing: public unless draft or withdrawn', params: idParams, response: { 200: listingSchema, ...problemResponses(400, 404) } },

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization, createTestDomus, signUp, type TestDomus } from '../../../test/support/harness';
 import type { EnergyLabel, ImportRecord, ListingKind, ListingStatus, PropertyType } from './listings.import-types';
@@ -265,6 +266,24 @@ describe('search order and pagination', () => {
     expect(grid.estimate([4.8, 52.3, 4.9, 52.4])).toBeCloseTo(100);
     expect(grid.estimate([4.85, 52.3, 4.9, 52.4])).toBeCloseTo(50);
     expect(grid.estimate([5.0, 52.3, 5.1, 52.4])).toBe(0);
+  });
+});
+
+describe('micro-cache', () => {
+  it('answers a repeated search from memory for two seconds, and at once after a write through the module', async () => {
+    const query = '/listings?country=DE&sort=price_asc&limit=3';
+    const first = await call(domus, anonymous, 'GET', query);
+    const [cheapest] = first.json().items as { id: string; title: string }[];
+    // A change behind the module's back (as by another node) shows once the entry expires.
+    await sql`UPDATE listings SET title = title || ' (edited elsewhere)' WHERE id = ${cheapest?.id}`.execute(domus.platform.db);
+    expect((await call(domus, anonymous, 'GET', query)).body).toBe(first.body);
+    domus.clock.advance(2_001);
+    expect((await call(domus, anonymous, 'GET', query)).json().items[0].title).toBe(`${cheapest?.title} (edited elsewhere)`);
+    // A write through the module clears the cache on this node immediately.
+    await domus.modules.listings.service.bulkImport(orgId, [importRecord({ externalRef: 'cache:1', property: { country: 'DE', city: 'Berlin' }, listing: { askingPrice: { amountMinor: 1, currency: 'EUR' } } })]);
+    // (It is German and cheaper than anything else: later tests only look at NL listings.)
+    const fresh = await call(domus, anonymous, 'GET', query);
+    expect(fresh.json().items[0].askingPrice.amountMinor).toBe(1);
   });
 });
 

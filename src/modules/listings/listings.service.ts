@@ -20,6 +20,7 @@ import { ListingsRepository } from './listings.repository';
 import type { ChangeStatusInput, CreateListingInput, CreatePropertyInput, Listing, Property, UpdateListingInput, UpdatePropertyInput } from './listings.schema';
 import { propertyProblems } from './listings.schema';
 import { decodeSearchCursor, encodeSearchCursor, searchFiltersSchema, toSearchRequest, type SearchFacets, type SearchQueryInput, type SearchRequest } from './listings.search';
+import type { SearchCache } from './listings.search.cache';
 import { chooseBoxAccess, type BoxAccess, type DensityGrid } from './listings.search.planner';
 import { boxesAround, type FacetRow, type SearchRepository } from './listings.search.repository';
 import type { ListingRow, PropertyRow } from './listings.tables';
@@ -29,6 +30,7 @@ export interface ListingsServiceDependencies {
   repository: ListingsRepository;
   search: SearchRepository;
   density: DensityGrid;
+  searchCache: SearchCache;
   photos: PhotoService;
   importer: BulkImporter;
   access: OrganizationAccess;
@@ -124,6 +126,7 @@ export class ListingsService {
       // The listings' search copies follow in the same statement (trigger properties_propagate_to_listings).
       return this.repository.updateProperty(id, { ...changes, updated_at: this.now() }, trx);
     });
+    this.changed();
     return toProperty(row);
   }
 
@@ -213,6 +216,7 @@ export class ListingsService {
         await this.repository.insertPriceHistory([{ listing_id: id, price_minor: price.amountMinor, currency: price.currency, changed_at: now }], trx);
       }
     });
+    this.changed();
     return this.view(id);
   }
 
@@ -241,6 +245,7 @@ export class ListingsService {
       );
       return current;
     });
+    this.changed();
     if (input.status === 'active') await this.publishListingPublished(id, before.organization_id, now);
     return this.view(id);
   }
@@ -266,8 +271,23 @@ export class ListingsService {
 
   // ---- search ------------------------------------------------------------------------------
 
-  async search(input: SearchQueryInput): Promise<Page<Listing> & { facets?: SearchFacets }> {
+  /** The search answer as JSON text, from the micro-cache when the same search ran moments ago. */
+  async searchJson(input: SearchQueryInput): Promise<string> {
     const request = toSearchRequest(input);
+    const key = JSON.stringify(request);
+    const cached = this.deps.searchCache.get(key);
+    if (cached !== undefined) return cached;
+    const generation = this.deps.searchCache.currentGeneration;
+    const body = JSON.stringify(await this.runSearch(request));
+    this.deps.searchCache.set(key, body, generation);
+    return body;
+  }
+
+  search(input: SearchQueryInput): Promise<Page<Listing> & { facets?: SearchFacets }> {
+    return this.runSearch(toSearchRequest(input));
+  }
+
+  private async runSearch(request: SearchRequest): Promise<Page<Listing> & { facets?: SearchFacets }> {
     const after = decodeSearchCursor(this.deps.cursors, request);
     const access = await this.boxAccess(request);
     const [rows, facetRows] = await Promise.all([
@@ -382,6 +402,11 @@ export class ListingsService {
       );
     }
     return current;
+  }
+
+  /** After a write: public search answers may have changed. */
+  private changed(): void {
+    this.deps.searchCache.clear();
   }
 
   private async view(id: string): Promise<Listing> {

@@ -1,0 +1,50 @@
+import type { Clock } from '../../platform/clock';
+
+/**
+ * A micro-cache of public search answers as serialized JSON, keyed by the normalised request.
+ * Map pages are asked for over and over (every visitor of a city page, every reload); answering
+ * them from memory for a couple of seconds spares the database and the serialisation of twenty
+ * listings with their properties and photos. Any write through this module clears it, so an agent
+ * sees their own change at once; other nodes' writes show within `ttlMs`, which is the staleness
+ * bound of the whole design (docs/listings.md).
+ */
+export class SearchCache {
+  private readonly entries = new Map<string, { body: string; expiresAt: number }>();
+  private generation = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly ttlMs = 2_000,
+    private readonly maxEntries = 1_000,
+  ) {}
+
+  get(key: string): string | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.clock.now().getTime()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.body;
+  }
+
+  /** Pass back `currentGeneration` read before the search ran: an answer that raced a write is not kept. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  set(key: string, body: string, generation: number): void {
+    if (this.ttlMs <= 0 || generation !== this.generation) return;
+    if (this.entries.size >= this.maxEntries) {
+      // Maps iterate in insertion order: drop the oldest entry.
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, { body, expiresAt: this.clock.now().getTime() + this.ttlMs });
+  }
+
+  clear(): void {
+    this.generation += 1;
+    this.entries.clear();
+  }
+}
