@@ -2,26 +2,47 @@ import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
 import type { BoundingBox, SearchSort } from './listings.search';
 
-/** Grid cells of 0.1° (about 11 km north–south), keyed by their south-west corner. */
-const cellsPerDegree = 10;
-const cellKey = (latitudeCell: number, longitudeCell: number) => (latitudeCell + 900) * 4000 + (longitudeCell + 1800);
+/**
+ * How a map box is searched (docs/listings.md, "Map boxes"). PostgreSQL estimates `point <@ box`
+ * at a fixed 0.1% of the table, so it cannot tell a street from a capital; this module supplies
+ * the estimate from an in-process grid of listing counts and picks one of three walks, which the
+ * repository then writes in a form that leaves the planner no other good choice:
+ *
+ * - `spatial`: the covering GiST index, every listing in the box, then the top of the sort.
+ *   Best when the box holds few listings (a street, a village), and for distance sorts.
+ * - `cells`: for city-sized boxes, one ordered walk per quarter-degree cell the box touches
+ *   over (geo_cell, sort key) indexes, merged; each walk stops after a page of matches.
+ * - `ordered`: for regions too large for cells, the sort-order index, dropping rows outside the
+ *   box; stops after a page of matches, so best when the box holds much of the data.
+ */
+export type BoxAccess = 'spatial' | 'ordered' | { cells: number[] };
+
+/** Quarter-degree cells, numbered as SQL's listings_geo_cell(latitude, longitude). */
+export function geoCell(latitude: number, longitude: number): number {
+  return cellNumber(Math.floor(latitude * 4), Math.floor(longitude * 4));
+}
+
+const cellNumber = (row: number, column: number) => (row + 360) * 1500 + (column + 720);
+
+/** The geo cells a box touches, or null when there are more than `max`. */
+export function geoCellsOf([minLng, minLat, maxLng, maxLat]: BoundingBox, max = 16): number[] | null {
+  const [south, north] = [Math.floor(minLat * 4), Math.floor(maxLat * 4)];
+  const [west, east] = [Math.floor(minLng * 4), Math.floor(maxLng * 4)];
+  if ((north - south + 1) * (east - west + 1) > max) return null;
+  const cells: number[] = [];
+  for (let row = south; row <= north; row++) for (let column = west; column <= east; column++) cells.push(cellNumber(row, column));
+  return cells;
+}
+
+/** Density cells of 0.02° (about 2 km), keyed by their south-west corner. */
+const densityCellsPerDegree = 50;
+const densityKey = (latitudeCell: number, longitudeCell: number) => (latitudeCell + 4500) * 20_000 + (longitudeCell + 9000);
 
 export interface DensityCell {
   latitude_cell: number;
   longitude_cell: number;
   count: number;
 }
-
-/**
- * How a map box is searched. PostgreSQL estimates `point <@ box` at a fixed 0.1% of the table, so
- * it cannot tell a street (where walking the GiST index is best) from a capital city (where
- * walking the sort-order index and dropping rows outside the box finds a page after a few hundred
- * entries, while the GiST walk would visit ten thousand). This in-process grid of public listing
- * counts supplies the estimate; the repository then writes the box test in the form that steers
- * the planner: `location <@ box` (indexable: spatial) or `coalesce(location <@ box, false)`
- * (opaque, estimated at 50%: ordered).
- */
-export type BoxAccess = 'spatial' | 'ordered';
 
 export class DensityGrid {
   private cells = new Map<number, number>();
@@ -38,8 +59,7 @@ export class DensityGrid {
 
   /** Loads the grid on first use; afterwards refreshes it in the background when it is stale. */
   async ensureFresh(): Promise<void> {
-    const age = this.clock.now().getTime() - this.loadedAt;
-    if (age < this.maxAgeMs) return;
+    if (this.clock.now().getTime() - this.loadedAt < this.maxAgeMs) return;
     const refresh = this.refresh();
     if (this.loadedAt === Number.NEGATIVE_INFINITY) await refresh;
   }
@@ -54,24 +74,36 @@ export class DensityGrid {
     await this.loading;
   }
 
-  /** Public listings inside the box, assuming listings spread evenly within a cell. */
-  estimate([minLng, minLat, maxLng, maxLat]: BoundingBox): number {
-    let sum = 0;
-    const size = 1 / cellsPerDegree;
-    for (const [key, count] of this.cells) {
-      const latitudeCell = Math.floor(key / 4000) - 900;
-      const longitudeCell = (key % 4000) - 1800;
-      const south = latitudeCell * size;
-      const west = longitudeCell * size;
-      const overlapLat = Math.min(maxLat, south + size) - Math.max(minLat, south);
-      const overlapLng = Math.min(maxLng, west + size) - Math.max(minLng, west);
-      if (overlapLat > 0 && overlapLng > 0) sum += (count * overlapLat * overlapLng) / (size * size);
-    }
-    return sum;
-  }
-
   get totalCount(): number {
     return this.total;
+  }
+
+  /** Public listings inside the box, assuming listings spread evenly within a 2 km cell. */
+  estimate([minLng, minLat, maxLng, maxLat]: BoundingBox): number {
+    const size = 1 / densityCellsPerDegree;
+    const south = Math.floor(minLat * densityCellsPerDegree);
+    const north = Math.floor(maxLat * densityCellsPerDegree);
+    const west = Math.floor(minLng * densityCellsPerDegree);
+    const east = Math.floor(maxLng * densityCellsPerDegree);
+    const overlap = (latitudeCell: number, longitudeCell: number) => {
+      const lat = Math.min(maxLat, (latitudeCell + 1) * size) - Math.max(minLat, latitudeCell * size);
+      const lng = Math.min(maxLng, (longitudeCell + 1) * size) - Math.max(minLng, longitudeCell * size);
+      return lat > 0 && lng > 0 ? (lat * lng) / (size * size) : 0;
+    };
+    let sum = 0;
+    if ((north - south + 1) * (east - west + 1) <= this.cells.size) {
+      for (let latitudeCell = south; latitudeCell <= north; latitudeCell++) {
+        for (let longitudeCell = west; longitudeCell <= east; longitudeCell++) {
+          const count = this.cells.get(densityKey(latitudeCell, longitudeCell));
+          if (count) sum += count * overlap(latitudeCell, longitudeCell);
+        }
+      }
+      return sum;
+    }
+    for (const [key, count] of this.cells) {
+      sum += count * overlap(Math.floor(key / 20_000) - 4500, (key % 20_000) - 9000);
+    }
+    return sum;
   }
 
   private refresh(): Promise<void> {
@@ -80,7 +112,7 @@ export class DensityGrid {
         const cells = new Map<number, number>();
         let total = 0;
         for (const row of rows) {
-          cells.set(cellKey(row.latitude_cell, row.longitude_cell), row.count);
+          cells.set(densityKey(row.latitude_cell, row.longitude_cell), row.count);
           total += row.count;
         }
         this.cells = cells;
@@ -98,17 +130,28 @@ export class DensityGrid {
   }
 }
 
+export const densityCellSize = 1 / densityCellsPerDegree;
+
 /**
- * Compares the two plans' costs per index entry visited (measured on PostgreSQL 15: GiST
- * index-only ≈ 0.6 µs, covering btree ≈ 0.35 µs): the spatial walk visits every listing in the
- * box, the ordered walk about (limit / share of listings in the box / share passing the other
- * filters, taken as 1/4). Price and area correlate with place (a city's cheapest homes are not
- * the country's), so the ordered walk is charged five times more for those sorts.
+ * The walk for a map-box search, by estimated cost per index entry visited (measured on
+ * PostgreSQL 15 at 100,000 listings: GiST index-only ≈ 1 µs, covering btree ≈ 0.35 µs). Boxes
+ * holding a few hundred listings or less are always walked spatially: that is cheap whatever
+ * the sort. `boxes` are the boxes searched (two when a radius crosses the antimeridian).
  */
-export function chooseBoxAccess(sort: SearchSort, inBox: number, total: number, limit: number): BoxAccess {
-  if (sort === 'relevance' || sort === 'distance' || total <= 0 || inBox <= 0) return 'spatial';
+export function chooseBoxAccess(sort: SearchSort, boxes: BoundingBox[], inBox: number, total: number, limit: number): BoxAccess {
+  if (sort === 'relevance' || sort === 'distance' || total <= 0 || inBox <= 300) return 'spatial';
+  if (sort === 'newest' || sort === 'price_asc' || sort === 'price_desc') {
+    const cells = boxes.map((box) => geoCellsOf(box));
+    if (cells.every((item): item is number[] => item !== null)) {
+      const all = [...new Set(cells.flat())];
+      if (all.length <= 16) return { cells: all };
+    }
+  }
+  // Price and area correlate with place (a region's cheapest homes are not the country's), so
+  // the ordered walk is charged five times more for those sorts; 1/4 of listings are taken to
+  // pass the other filters.
   const correlationPenalty = sort === 'newest' ? 1 : 5;
-  const spatialCost = 0.6 * inBox;
+  const spatialCost = 1.0 * inBox;
   const orderedCost = (0.35 * correlationPenalty * (limit + 1) * total) / (Math.min(inBox, total) * 0.25);
   return orderedCost < spatialCost ? 'ordered' : 'spatial';
 }

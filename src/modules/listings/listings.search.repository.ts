@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { listingViewSelect, type ListingViewRow } from './listings.repository';
+import { listingKinds } from './listings.schema';
 import { bedroomBuckets, priceBandBounds, type SearchFilters, type SearchPosition, type SearchSort } from './listings.search';
 import type { BoxAccess, DensityCell } from './listings.search.planner';
 import type { ListingsTables } from './listings.tables';
@@ -30,31 +31,42 @@ export class SearchRepository {
   /** Up to `limit` rows after `after` in the sort order, each with its sort key for the next cursor. */
   async page(filters: SearchFilters, sort: SearchSort, after: SearchPosition | undefined, limit: number, access: BoxAccess = 'spatial'): Promise<SearchRow[]> {
     const spec = sortSpec(sort, filters);
-    const conditions = whereClauses(filters, access);
+    const direction = sql.raw(spec.direction);
+    const conditions = whereClauses(filters, access === 'spatial' ? 'spatial' : 'ordered');
     if (after) {
       const comparison = spec.direction === 'desc' ? sql`<` : sql`>`;
       conditions.push(sql`(${spec.expression}, l.id) ${comparison} (${castKey(after.key, spec.keyType)}, ${after.id}::uuid)`);
     }
-    const direction = sql.raw(spec.direction);
-    const result = await sql<SearchRow>`
-      SELECT ${listingViewSelect}, page.sort_key
-      FROM (
+    const walk = (extra: RawBuilder<unknown>[]) => sql`
         SELECT l.id AS page_id, ${spec.expression} AS sort_key
         FROM listings l
-        WHERE ${sql.join(conditions, sql` AND `)}
+        WHERE ${sql.join([...extra, ...conditions], sql` AND `)}
         ORDER BY ${spec.expression} ${direction}, l.id ${direction}
-        LIMIT ${limit}
-      ) page
+        LIMIT ${limit}`;
+    // Index walks partitioned by cell and/or kind, each in key order, merged by MergeAppend.
+    const cells = typeof access === 'object' ? access.cells.map((cell) => sql`l.geo_cell = ${cell}::integer`) : [undefined];
+    const byKind = (sort === 'price_asc' || sort === 'price_desc') && access !== 'spatial' && !filters.q;
+    const kinds = byKind ? (filters.kind ? [filters.kind] : listingKinds).map((kind) => sql`l.kind = ${sql.lit(kind)}`) : [undefined];
+    const branches = cells.flatMap((cell) => kinds.map((kind) => walk([cell, kind].filter((item) => item !== undefined))));
+    const candidates =
+      branches.length === 1
+        ? (branches[0] as RawBuilder<unknown>)
+        : sql`
+            SELECT page_id, sort_key FROM (${sql.join(branches.map((branch) => sql`(${branch})`), sql` UNION ALL `)}) walks
+            ORDER BY sort_key ${direction}, page_id ${direction} LIMIT ${limit}`;
+    const result = await sql<SearchRow>`
+      SELECT ${listingViewSelect}, page.sort_key
+      FROM (${candidates}) page
       JOIN listings l ON l.id = page.page_id
       JOIN properties p ON p.id = l.property_id
       ORDER BY page.sort_key ${direction}, l.id ${direction}`.execute(this.db);
     return result.rows;
   }
 
-  /** Public listings per 0.1° cell, for the planner's density grid (listings.search.planner.ts). */
+  /** Public listings per 0.02° cell, for the planner's density grid (listings.search.planner.ts). */
   async densityCells(): Promise<DensityCell[]> {
     const result = await sql<DensityCell>`
-      SELECT floor(l.location[1] * 10)::integer AS latitude_cell, floor(l.location[0] * 10)::integer AS longitude_cell, count(*)::integer AS count
+      SELECT floor(l.location[1] * 50)::integer AS latitude_cell, floor(l.location[0] * 50)::integer AS longitude_cell, count(*)::integer AS count
       FROM listings l
       WHERE l.status IN ('active', 'under_offer') AND l.location IS NOT NULL
       GROUP BY 1, 2`.execute(this.db);
@@ -137,12 +149,12 @@ export function boxesAround(near: NonNullable<SearchFilters['near']>): [number, 
  * the planner cannot use the GiST index and estimates it at 50%, which makes it walk the sort-order
  * index instead (see listings.search.planner.ts for when each wins).
  */
-function inBox([minLng, minLat, maxLng, maxLat]: [number, number, number, number], access: BoxAccess): RawBuilder<unknown> {
+function inBox([minLng, minLat, maxLng, maxLat]: [number, number, number, number], access: 'spatial' | 'ordered'): RawBuilder<unknown> {
   const test = sql`l.location <@ box(point(${minLng}::float8, ${minLat}::float8), point(${maxLng}::float8, ${maxLat}::float8))`;
   return access === 'spatial' ? test : sql`coalesce(${test}, false)`;
 }
 
-export function whereClauses(filters: SearchFilters, access: BoxAccess = 'spatial'): RawBuilder<unknown>[] {
+export function whereClauses(filters: SearchFilters, access: 'spatial' | 'ordered' = 'spatial'): RawBuilder<unknown>[] {
   const clauses: RawBuilder<unknown>[] = [sql`l.status IN (${literals(filters.statuses)})`];
   if (filters.kind) clauses.push(sql`l.kind = ${sql.lit(filters.kind)}`);
   if (filters.propertyTypes) clauses.push(sql`l.property_type IN (${literals(filters.propertyTypes)})`);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization, createTestDomus, signUp, type TestDomus } from '../../../test/support/harness';
 import type { EnergyLabel, ImportRecord, ListingKind, ListingStatus, PropertyType } from './listings.import-types';
 import { priceBandBounds, type BoundingBox } from './listings.search';
-import { chooseBoxAccess, DensityGrid } from './listings.search.planner';
+import { chooseBoxAccess, DensityGrid, geoCell, geoCellsOf, type BoxAccess } from './listings.search.planner';
 import { SearchRepository } from './listings.search.repository';
 import type { ListingsTables } from './listings.tables';
 import { anonymous, asUser, call, expectProblem, importRecord, snapshot } from './listings.test-support';
@@ -233,11 +233,14 @@ describe('search order and pagination', () => {
     expect((await call(domus, anonymous, 'GET', `/listings?sort=newest&limit=5&cursor=${cursor}`)).statusCode).toBe(200);
   });
 
-  it('gives the same pages whichever way a map box is walked (spatial GiST or ordered btree)', async () => {
+  it('gives the same pages whichever way a map box is walked (spatial, cells or ordered)', async () => {
     const repository = new SearchRepository(domus.platform.db.withTables<ListingsTables>());
-    const filters = { statuses: ['active', 'under_offer'] as ('active' | 'under_offer')[], bbox: [4.8, 52.0, 5.2, 52.5] as BoundingBox };
+    const box: BoundingBox = [4.8, 52.0, 5.2, 52.5];
+    const filters = { statuses: ['active', 'under_offer'] as ('active' | 'under_offer')[], bbox: box };
+    const cells = geoCellsOf(box);
+    expect(cells?.length).toBeGreaterThan(1);
     for (const sort of ['newest', 'price_asc', 'price_desc', 'area_desc'] as const) {
-      const walk = async (access: 'spatial' | 'ordered') => {
+      const walk = async (access: BoxAccess) => {
         const ids: string[] = [];
         let after: { key: string | number; id: string } | undefined;
         for (;;) {
@@ -251,20 +254,43 @@ describe('search order and pagination', () => {
       };
       const spatial = await walk('spatial');
       expect(spatial.length).toBeGreaterThan(10);
-      expect(await walk('ordered')).toEqual(spatial);
+      expect(await walk('ordered'), `${sort} ordered`).toEqual(spatial);
+      expect(await walk({ cells: cells as number[] }), `${sort} cells`).toEqual(spatial);
     }
+    const small: BoundingBox = [5.0, 52.0, 5.2, 52.2];
+    const oneCell = geoCellsOf(small) as number[];
+    expect(oneCell).toHaveLength(1);
+    const smallFilters = { ...filters, bbox: small };
+    const viaCell = await repository.page(smallFilters, 'price_asc', undefined, 50, { cells: oneCell });
+    expect(viaCell.map((row) => row.id)).toEqual((await repository.page(smallFilters, 'price_asc', undefined, 50, 'spatial')).map((row) => row.id));
+    expect(viaCell.length).toBeGreaterThan(3);
   });
 
-  it('chooses the ordered walk only for boxes dense enough to fill a page quickly', async () => {
-    expect(chooseBoxAccess('newest', 12_000, 80_000, 20)).toBe('ordered');
-    expect(chooseBoxAccess('newest', 300, 80_000, 20)).toBe('spatial');
-    expect(chooseBoxAccess('price_asc', 3_000, 80_000, 20)).toBe('spatial');
-    expect(chooseBoxAccess('price_asc', 12_000, 80_000, 20)).toBe('ordered');
-    expect(chooseBoxAccess('distance', 80_000, 80_000, 20)).toBe('spatial');
-    const grid = new DensityGrid(async () => [{ latitude_cell: 523, longitude_cell: 48, count: 100 }], domus.clock, domus.platform.logger);
+  it('numbers grid cells the same way in SQL and TypeScript', async () => {
+    const points = [[52.37, 4.89], [-33.87, 151.21], [40.7, -74.0], [0, 0], [-0.01, -0.01], [89.99, 179.99], [-90, -180], [52.25, 13.5]] as const;
+    for (const [latitude, longitude] of points) {
+      const result = await sql<{ cell: number }>`SELECT listings_geo_cell(${latitude}::float8, ${longitude}::float8) AS cell`.execute(domus.platform.db);
+      expect(result.rows[0]?.cell, `${latitude},${longitude}`).toBe(geoCell(latitude, longitude));
+    }
+    const stored = await sql<{ geo_cell: number; latitude: number; longitude: number }>`
+      SELECT l.geo_cell, p.latitude, p.longitude FROM listings l JOIN properties p ON p.id = l.property_id LIMIT 20`.execute(domus.platform.db);
+    for (const row of stored.rows) expect(row.geo_cell).toBe(geoCell(row.latitude, row.longitude));
+  });
+
+  it('walks sparse boxes spatially, city boxes by cells and large dense regions in sort order', async () => {
+    const city: BoundingBox = [4.8, 52.33, 4.98, 52.42];
+    const region: BoundingBox = [3.0, 50.0, 8.0, 54.0];
+    expect(chooseBoxAccess('newest', [city], 200, 80_000, 20)).toBe('spatial');
+    expect(chooseBoxAccess('price_asc', [city], 9_000, 80_000, 20)).toEqual({ cells: geoCellsOf(city) });
+    expect(chooseBoxAccess('distance', [city], 9_000, 80_000, 20)).toBe('spatial');
+    expect(chooseBoxAccess('area_desc', [city], 1_000, 80_000, 20)).toBe('spatial');
+    expect(chooseBoxAccess('newest', [region], 30_000, 80_000, 20)).toBe('ordered');
+    expect(chooseBoxAccess('price_asc', [region], 2_000, 80_000, 20)).toBe('spatial');
+    const grid = new DensityGrid(async () => [{ latitude_cell: 2615, longitude_cell: 240, count: 100 }], domus.clock, domus.platform.logger);
     await grid.ensureFresh();
-    expect(grid.estimate([4.8, 52.3, 4.9, 52.4])).toBeCloseTo(100);
-    expect(grid.estimate([4.85, 52.3, 4.9, 52.4])).toBeCloseTo(50);
+    expect(grid.estimate([4.8, 52.3, 4.82, 52.32])).toBeCloseTo(100);
+    expect(grid.estimate([4.81, 52.3, 4.82, 52.32])).toBeCloseTo(50);
+    expect(grid.estimate([-10, 40, 20, 60])).toBeCloseTo(100);
     expect(grid.estimate([5.0, 52.3, 5.1, 52.4])).toBe(0);
   });
 });

@@ -306,15 +306,16 @@ export class ListingsService {
     return { items: pageRows.map(toListing), nextCursor, ...(facetRows ? { facets: toFacets(facetRows) } : {}) };
   }
 
-  /** Spatial or ordered walk for a map-box search, from the density grid (listings.search.planner.ts). */
+  /** How to walk the indexes: by the density grid for map boxes (listings.search.planner.ts). */
   private async boxAccess(request: SearchRequest): Promise<BoxAccess> {
     const { filters } = request;
     const boxes = filters.bbox ? [filters.bbox] : filters.near ? boxesAround(filters.near) : [];
-    // The ordered walk needs the covering indexes, which hold active and under_offer listings only.
-    if (boxes.length === 0 || filters.statuses.some((status) => status === 'sold' || status === 'rented')) return 'spatial';
+    if (boxes.length === 0) return 'ordered';
+    // Cells and the ordered walk need the covering indexes, which hold active and under_offer listings only.
+    if (filters.statuses.some((status) => status === 'sold' || status === 'rented')) return 'spatial';
     await this.deps.density.ensureFresh();
     const inBox = boxes.reduce((sum, box) => sum + this.deps.density.estimate(box), 0);
-    return chooseBoxAccess(request.sort, inBox, this.deps.density.totalCount, request.limit);
+    return chooseBoxAccess(request.sort, boxes, inBox, this.deps.density.totalCount, request.limit);
   }
 
   // ---- saved searches ----------------------------------------------------------------------

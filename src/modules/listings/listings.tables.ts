@@ -56,6 +56,7 @@ export interface ListingsTable {
   country: Copied<string>;
   postal_code: Copied<string | null>;
   city: Copied<string>;
+  geo_cell: Copied<number | null>;
   search_vector: Copied<string>;
 }
 
@@ -102,7 +103,10 @@ export type ListingsDb = Kysely<ListingsTables> | Transaction<ListingsTables>;
 
 export type PropertyRow = PropertiesTable;
 /** A listing row as the application reads it: the columns it owns, without the search copies. */
-export type ListingRow = Omit<ListingsTable, 'location' | 'property_type' | 'bedrooms' | 'bathrooms' | 'rooms' | 'living_area_m2' | 'energy_label' | 'country' | 'postal_code' | 'city' | 'search_vector'>;
+export type ListingRow = Omit<
+  ListingsTable,
+  'location' | 'property_type' | 'bedrooms' | 'bathrooms' | 'rooms' | 'living_area_m2' | 'energy_label' | 'country' | 'postal_code' | 'city' | 'geo_cell' | 'search_vector'
+>;
 export type NewListingRow = ListingRow;
 export type PhotoRow = PhotosTable;
 export type SavedSearchRow = SavedSearchesTable;

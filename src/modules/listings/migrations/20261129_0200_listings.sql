@@ -63,6 +63,8 @@ CREATE TABLE listings (
   country             char(2) NOT NULL,
   postal_code         text,
   city                text NOT NULL,
+  -- A quarter-degree grid cell (about 28 × 17 km in Europe): see listings_geo_cell.
+  geo_cell            integer,
   search_vector       tsvector NOT NULL,
 
   CONSTRAINT listings_property_fkey FOREIGN KEY (organization_id, property_id)
@@ -127,6 +129,12 @@ RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
       || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'D')
 $$;
 
+-- Quarter-degree cells numbered row by row; listings.search.planner.ts computes the same number.
+CREATE FUNCTION listings_geo_cell(latitude double precision, longitude double precision)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT ((floor(latitude * 4) + 360) * 1500 + (floor(longitude * 4) + 720))::integer
+$$;
+
 -- A trigger rather than application code, so that no write path (HTTP, bulk import, a future
 -- module) can forget the copy, and the copy is always in the writing transaction.
 CREATE FUNCTION listings_copy_property() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -148,6 +156,7 @@ BEGIN
   NEW.country := source.country;
   NEW.postal_code := source.postal_code;
   NEW.city := source.city;
+  NEW.geo_cell := listings_geo_cell(source.latitude, source.longitude);
   NEW.search_vector := listings_search_document(NEW.title, NEW.description, source.address, source.city, source.postal_code, source.features);
   RETURN NEW;
 END
@@ -170,6 +179,7 @@ BEGIN
     country = NEW.country,
     postal_code = NEW.postal_code,
     city = NEW.city,
+    geo_cell = listings_geo_cell(NEW.latitude, NEW.longitude),
     search_vector = listings_search_document(title, description, NEW.address, NEW.city, NEW.postal_code, NEW.features)
   WHERE property_id = NEW.id;
   RETURN NULL;
@@ -197,11 +207,20 @@ CREATE INDEX listings_workspace_status_idx ON listings (organization_id, status,
 CREATE INDEX listings_public_newest_idx ON listings (published_at DESC, id DESC)
   INCLUDE (status, kind, property_type, asking_price_minor, bedrooms, bathrooms, rooms, living_area_m2, energy_label, country, postal_code, location)
   WHERE status IN ('active', 'under_offer');
-CREATE INDEX listings_public_price_idx ON listings (asking_price_minor, id)
-  INCLUDE (status, kind, property_type, published_at, bedrooms, bathrooms, rooms, living_area_m2, energy_label, country, postal_code, location)
+-- Price walks are per kind (rents and sale prices differ a thousandfold, and "sale, cheapest
+-- first" must not step over every rent first); without a kind filter the two walks are merged.
+CREATE INDEX listings_public_price_idx ON listings (kind, asking_price_minor, id)
+  INCLUDE (status, property_type, published_at, bedrooms, bathrooms, rooms, living_area_m2, energy_label, country, postal_code, location)
   WHERE status IN ('active', 'under_offer');
 CREATE INDEX listings_public_area_idx ON listings ((coalesce(living_area_m2, 0)) DESC, id DESC)
   INCLUDE (status, kind, property_type, asking_price_minor, published_at, bedrooms, bathrooms, rooms, living_area_m2, energy_label, country, postal_code, location)
+  WHERE status IN ('active', 'under_offer');
+-- City-sized map boxes: one ordered walk per grid cell the box touches, merged (MergeAppend).
+CREATE INDEX listings_public_cell_newest_idx ON listings (geo_cell, published_at DESC, id DESC)
+  INCLUDE (status, kind, property_type, asking_price_minor, bedrooms, bathrooms, rooms, living_area_m2, energy_label, country, postal_code, location)
+  WHERE status IN ('active', 'under_offer');
+CREATE INDEX listings_public_cell_price_idx ON listings (geo_cell, kind, asking_price_minor, id)
+  INCLUDE (status, property_type, published_at, bedrooms, bathrooms, rooms, living_area_m2, energy_label, country, postal_code, location)
   WHERE status IN ('active', 'under_offer');
 -- Closed listings (sold/rented searches, market statistics) in date and price order.
 CREATE INDEX listings_closed_newest_idx ON listings (status, published_at DESC, id DESC) WHERE status IN ('sold', 'rented');
