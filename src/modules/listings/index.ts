@@ -6,6 +6,7 @@ import { PhotoService } from './listings.photos';
 import { photoRoutes } from './listings.photos.routes';
 import { ListingsRepository } from './listings.repository';
 import { listingsRoutes } from './listings.routes';
+import { SavedSearchService } from './listings.saved-searches';
 import { SearchCache } from './listings.search.cache';
 import { DensityGrid } from './listings.search.planner';
 import { SearchRepository } from './listings.search.repository';
@@ -63,7 +64,7 @@ export function createListingsModule(platform: PlatformServices, deps: ListingsD
     clock: platform.clock,
     logger: platform.logger,
   });
-  const routes = listingsRoutes(service);
+  const routes = listingsRoutes(service, new SavedSearchService({ repository, clock: platform.clock }));
   const photoPlugin = photoRoutes(photos);
   return {
     name: 'listings',

@@ -1,5 +1,7 @@
 import type { CurrencyCode } from '../../platform/money';
 import type { ListingViewRow, PhotoSummary } from './listings.repository';
+import type { SearchFacets } from './listings.search';
+import type { FacetRow } from './listings.search.repository';
 import type { Listing, Photo, Property } from './listings.schema';
 import type { PhotoRow, PropertyRow, SavedSearchRow } from './listings.tables';
 
@@ -98,4 +100,10 @@ export function toSavedSearch(row: SavedSearchRow) {
 
 function toIso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+export function toFacets(rows: FacetRow[]): SearchFacets {
+  const facets: SearchFacets = { propertyType: {}, kind: {}, bedrooms: {}, energyLabel: {}, priceBands: {} };
+  for (const row of rows) if (row.value !== null) facets[row.facet][row.value] = row.count;
+  return facets;
 }

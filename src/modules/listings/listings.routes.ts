@@ -18,6 +18,7 @@ import {
   workspaceQuery,
 } from './listings.schema';
 import { searchQuerySchema, searchResultSchema } from './listings.search';
+import type { SavedSearchService } from './listings.saved-searches';
 import type { ListingsService } from './listings.service';
 
 const savedSearchSchema = z.object({
@@ -40,7 +41,7 @@ function markReplay(reply: FastifyReply, replayed: boolean): FastifyReply {
 }
 
 /** Properties, listings, search and saved searches (photos: listings.photos.routes.ts). */
-export function listingsRoutes(service: ListingsService): FastifyPluginAsync {
+export function listingsRoutes(service: ListingsService, savedSearches: SavedSearchService): FastifyPluginAsync {
   return async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const tags = ['listings'];
@@ -123,20 +124,20 @@ export function listingsRoutes(service: ListingsService): FastifyPluginAsync {
     // ---- saved searches ----
     app.post('/saved-searches', {
       schema: { tags, summary: 'Save a search (signed-in users)', body: createSavedSearchBody, response: { 201: savedSearchSchema, ...problemResponses(400, 401, 409) } },
-    }, async (request, reply) => reply.code(201).send(await service.createSavedSearch(request.auth, request.body)));
+    }, async (request, reply) => reply.code(201).send(await savedSearches.createSavedSearch(request.auth, request.body)));
 
     app.get('/saved-searches', {
       schema: { tags, summary: "The caller's saved searches, newest first", response: { 200: pageSchema(savedSearchSchema), ...problemResponses(401) } },
-    }, async (request) => service.listSavedSearches(request.auth));
+    }, async (request) => savedSearches.listSavedSearches(request.auth));
 
     app.get('/saved-searches/:id', {
       schema: { tags, summary: 'One of your saved searches', params: idParams, response: { 200: savedSearchSchema, ...problemResponses(400, 401, 404) } },
-    }, async (request) => service.getSavedSearch(request.auth, request.params.id));
+    }, async (request) => savedSearches.getSavedSearch(request.auth, request.params.id));
 
     app.delete('/saved-searches/:id', {
       schema: { tags, summary: 'Delete one of your saved searches', params: idParams, response: { 204: z.null(), ...problemResponses(400, 401, 404) } },
     }, async (request, reply) => {
-      await service.deleteSavedSearch(request.auth, request.params.id);
+      await savedSearches.deleteSavedSearch(request.auth, request.params.id);
       return reply.code(204).send(null);
     });
   };

@@ -1,28 +1,28 @@
-import { z } from 'zod';
 import type { Clock } from '../../platform/clock';
 import type { CursorCodec } from '../../platform/cursor';
-import { platformErrors, type FieldProblem } from '../../platform/errors';
+import { platformErrors } from '../../platform/errors';
 import type { EventBus } from '../../platform/events';
 import type { AuthContext } from '../../platform/http';
 import type { IdempotencyKeys } from '../../platform/idempotency';
 import { newId } from '../../platform/ids';
 import type { Logger } from '../../platform/logger';
 import type { CurrencyCode, Money } from '../../platform/money';
-import { identityErrors, requireUser, type OrganizationAccess } from '../identity';
+import { identityErrors, type OrganizationAccess } from '../identity';
 import type { BulkImporter } from './listings.bulk-import';
 import { assertListingVisible, listingNotFound, requireListingWriter } from './listings.access';
 import { listingsErrors, validationFailed } from './listings.errors';
 import './listings.events';
 import type { BulkImportResult, ImportRecord, ListingStatus } from './listings.import-types';
-import { toListing, toProperty, toSavedSearch } from './listings.mappers';
+import { toFacets, toListing, toProperty } from './listings.mappers';
+import { decodeKeyCursor, keyPage, type Page } from './listings.pagination';
 import type { PhotoService } from './listings.photos';
 import { ListingsRepository } from './listings.repository';
 import type { ChangeStatusInput, CreateListingInput, CreatePropertyInput, Listing, Property, UpdateListingInput, UpdatePropertyInput } from './listings.schema';
 import { propertyProblems } from './listings.schema';
-import { decodeSearchCursor, encodeSearchCursor, searchFiltersSchema, toSearchRequest, type SearchFacets, type SearchQueryInput, type SearchRequest } from './listings.search';
+import { decodeSearchCursor, encodeSearchCursor, toSearchRequest, type SearchFacets, type SearchQueryInput, type SearchRequest } from './listings.search';
 import type { SearchCache } from './listings.search.cache';
 import { chooseBoxAccess, type BoxAccess, type DensityGrid } from './listings.search.planner';
-import { boxesAround, type FacetRow, type SearchRepository } from './listings.search.repository';
+import { boxesAround, type SearchRepository } from './listings.search.repository';
 import type { ListingRow, PropertyRow } from './listings.tables';
 import { assertTransition, isClosedStatus, transitionTimestamps } from './listings.workflow';
 
@@ -41,17 +41,9 @@ export interface ListingsServiceDependencies {
   logger: Logger;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export const maxSavedSearchesPerUser = 100;
-
 const propertyNotFound = (id: string) => () => listingsErrors.PROPERTY_NOT_FOUND(`No property ${id} that you can see.`);
-const keyPosition = z.object({ o: z.string(), s: z.string().nullable(), i: z.uuid() }).strict();
 
-/** Business rules of properties, listings, search and saved searches. No SQL, no HTTP. */
+/** Business rules of properties, listings and search (saved searches: listings.saved-searches.ts). No SQL, no HTTP. */
 export class ListingsService {
   private readonly repository: ListingsRepository;
   constructor(private readonly deps: ListingsServiceDependencies) {
@@ -132,9 +124,9 @@ export class ListingsService {
 
   async listProperties(auth: AuthContext | null, organizationId: string, cursor: string | undefined, limit: number): Promise<Page<Property>> {
     await this.deps.access.require(auth, organizationId, 'viewer', 'listings:read');
-    const beforeId = this.decodeKeyCursor('listings.properties', cursor, organizationId, null);
+    const beforeId = decodeKeyCursor(this.deps.cursors, 'listings.properties', cursor, organizationId, null);
     const rows = await this.repository.listProperties(organizationId, beforeId, limit + 1);
-    return this.keyPage(rows.map(toProperty), limit, 'listings.properties', organizationId, null);
+    return keyPage(this.deps.cursors, rows.map(toProperty), limit, 'listings.properties', organizationId, null);
   }
 
   // ---- listings ----------------------------------------------------------------------------
@@ -264,9 +256,9 @@ export class ListingsService {
   async listWorkspace(auth: AuthContext | null, organizationId: string, query: { status?: ListingStatus; cursor?: string; limit: number }): Promise<Page<Listing>> {
     await this.deps.access.require(auth, organizationId, 'viewer', 'listings:read');
     const status = query.status ?? null;
-    const beforeId = this.decodeKeyCursor('listings.workspace', query.cursor, organizationId, status);
+    const beforeId = decodeKeyCursor(this.deps.cursors, 'listings.workspace', query.cursor, organizationId, status);
     const rows = await this.repository.listWorkspace(organizationId, query.status, beforeId, query.limit + 1);
-    return this.keyPage(rows.map(toListing), query.limit, 'listings.workspace', organizationId, status);
+    return keyPage(this.deps.cursors, rows.map(toListing), query.limit, 'listings.workspace', organizationId, status);
   }
 
   // ---- search ------------------------------------------------------------------------------
@@ -311,55 +303,12 @@ export class ListingsService {
     const { filters } = request;
     const boxes = filters.bbox ? [filters.bbox] : filters.near ? boxesAround(filters.near) : [];
     if (boxes.length === 0) return 'ordered';
-    // Cells and the ordered walk need the covering indexes, which hold active and under_offer listings only.
-    if (filters.statuses.some((status) => status === 'sold' || status === 'rented')) return 'spatial';
+    // Cells and the ordered walk need the covering indexes, which hold active and under_offer
+    // listings only; with a text query the GIN index leads and the planner combines it with the box.
+    if (filters.q || filters.statuses.some((status) => status === 'sold' || status === 'rented')) return 'spatial';
     await this.deps.density.ensureFresh();
     const inBox = boxes.reduce((sum, box) => sum + this.deps.density.estimate(box), 0);
     return chooseBoxAccess(request.sort, boxes, inBox, this.deps.density.totalCount, request.limit);
-  }
-
-  // ---- saved searches ----------------------------------------------------------------------
-
-  async createSavedSearch(auth: AuthContext | null, input: { name: string; query: Record<string, string | number | boolean> }) {
-    const userId = requireUser(auth);
-    const parsed = searchFiltersSchema.safeParse(input.query);
-    if (!parsed.success) {
-      throw validationFailed(
-        parsed.error.issues.flatMap((issue): FieldProblem[] =>
-          issue.code === 'unrecognized_keys'
-            ? issue.keys.map((key) => ({ path: `query.${key}`, message: 'is not a search parameter; remove it' }))
-            : [{ path: ['query', ...issue.path].join('.'), message: issue.message }],
-        ),
-      );
-    }
-    const query = Object.fromEntries(Object.entries(input.query).map(([key, value]) => [key, String(value).trim()]));
-    const now = this.now();
-    const row = { id: newId(now.getTime()), user_id: userId, name: input.name, query, created_at: now };
-    await this.repository.transaction(async (trx) => {
-      if ((await this.repository.countSavedSearchesForUpdate(userId, trx)) >= maxSavedSearchesPerUser) {
-        throw listingsErrors.SAVED_SEARCH_LIMIT_REACHED(`You have ${maxSavedSearchesPerUser} saved searches; delete one first.`);
-      }
-      await this.repository.insertSavedSearch(row, trx);
-    });
-    return toSavedSearch(row);
-  }
-
-  async listSavedSearches(auth: AuthContext | null) {
-    const rows = await this.repository.listSavedSearches(requireUser(auth), undefined, maxSavedSearchesPerUser);
-    return { items: rows.map(toSavedSearch), nextCursor: null };
-  }
-
-  /** Another user's saved search, or any asked for with an API key, is not found (404). */
-  async getSavedSearch(auth: AuthContext | null, id: string) {
-    const row = await this.repository.findSavedSearch(id, this.savedSearchOwner(auth, id));
-    if (!row) throw listingsErrors.SAVED_SEARCH_NOT_FOUND(`No saved search ${id} of yours.`);
-    return toSavedSearch(row);
-  }
-
-  async deleteSavedSearch(auth: AuthContext | null, id: string): Promise<void> {
-    if (!(await this.repository.deleteSavedSearch(id, this.savedSearchOwner(auth, id)))) {
-      throw listingsErrors.SAVED_SEARCH_NOT_FOUND(`No saved search ${id} of yours.`);
-    }
   }
 
   // ---- for other modules and loaders (no caller checks: they are trusted code) ---------------
@@ -416,12 +365,6 @@ export class ListingsService {
     return toListing(view);
   }
 
-  private savedSearchOwner(auth: AuthContext | null, id: string): string {
-    if (!auth) throw platformErrors.UNAUTHENTICATED('Log in to use saved searches.');
-    if (!auth.userId) throw listingsErrors.SAVED_SEARCH_NOT_FOUND(`No saved search ${id} of yours.`);
-    return auth.userId;
-  }
-
   private async publishListingPublished(listingId: string, organizationId: string, at: Date): Promise<void> {
     try {
       await this.deps.bus.publish('listing.published', { listingId, organizationId, at: at.toISOString() });
@@ -429,26 +372,6 @@ export class ListingsService {
       // The database is the source of truth; a lost notification must not fail the write.
       this.deps.logger.warn({ err: error, listingId }, 'could not publish listing.published');
     }
-  }
-
-  private decodeKeyCursor(scope: string, cursor: string | undefined, owner: string, filter: string | null): string | undefined {
-    if (cursor === undefined) return undefined;
-    const position = this.deps.cursors.decode(scope, cursor, keyPosition);
-    if (position.o !== owner || position.s !== filter) {
-      throw platformErrors.INVALID_CURSOR('This cursor belongs to another list; start again without a cursor.', [
-        { path: 'query.cursor', message: 'cursor does not match the query' },
-      ]);
-    }
-    return position.i;
-  }
-
-  private keyPage<T extends { id: string }>(items: T[], limit: number, scope: string, owner: string, filter: string | null): Page<T> {
-    const page = items.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page,
-      nextCursor: items.length > limit && last ? this.deps.cursors.encode(scope, { o: owner, s: filter, i: last.id }) : null,
-    };
   }
 }
 
@@ -469,10 +392,4 @@ function propertyChanges(input: UpdatePropertyInput): Partial<PropertyRow> {
     if (value !== undefined) changes[column] = value;
   }
   return changes as Partial<PropertyRow>;
-}
-
-function toFacets(rows: FacetRow[]): SearchFacets {
-  const facets: SearchFacets = { propertyType: {}, kind: {}, bedrooms: {}, energyLabel: {}, priceBands: {} };
-  for (const row of rows) if (row.value !== null) facets[row.facet][row.value] = row.count;
-  return facets;
 }
