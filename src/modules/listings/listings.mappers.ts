@@ -1,6 +1,6 @@
 import type { CurrencyCode } from '../../platform/money';
 import type { ListingViewRow, PhotoSummary } from './listings.repository';
-import type { SearchFacets } from './listings.search';
+import { bedroomBuckets, priceBandBounds, type SearchFacets } from './listings.search';
 import type { FacetRow } from './listings.search.repository';
 import type { Listing, Photo, Property } from './listings.schema';
 import type { PhotoRow, PropertyRow, SavedSearchRow } from './listings.tables';
@@ -104,6 +104,17 @@ function toIso(value: Date | string): string {
 
 export function toFacets(rows: FacetRow[]): SearchFacets {
   const facets: SearchFacets = { propertyType: {}, kind: {}, bedrooms: {}, energyLabel: {}, priceBands: {} };
-  for (const row of rows) if (row.value !== null) facets[row.facet][row.value] = row.count;
+  const add = (counts: Record<string, number>, key: string, count: number) => {
+    counts[key] = (counts[key] ?? 0) + count;
+  };
+  for (const row of rows) {
+    add(facets.propertyType, row.property_type, row.count);
+    add(facets.kind, row.kind, row.count);
+    if (row.bedrooms !== null) add(facets.bedrooms, row.bedrooms >= bedroomBuckets ? `${bedroomBuckets}+` : String(row.bedrooms), row.count);
+    if (row.energy_label !== null) add(facets.energyLabel, row.energy_label, row.count);
+    const lower = priceBandBounds[row.price_band - 1];
+    const upper = priceBandBounds[row.price_band];
+    if (lower !== undefined) add(facets.priceBands, upper === undefined ? `${lower}+` : `${lower}-${upper}`, row.count);
+  }
   return facets;
 }

@@ -17,7 +17,16 @@ interface SortSpec {
 }
 
 export type SearchRow = ListingViewRow & { sort_key: Date | number };
-export type FacetRow = { facet: 'propertyType' | 'kind' | 'bedrooms' | 'energyLabel' | 'priceBands'; value: string | null; count: number };
+export type FacetRow = {
+  property_type: string;
+  kind: string;
+  /** min(bedrooms, bedroomBuckets); null when unknown. */
+  bedrooms: number | null;
+  energy_label: string | null;
+  /** width_bucket over priceBandBounds: 1 for the first band. */
+  price_band: number;
+  count: number;
+};
 
 /**
  * The SQL of public search: one statement over the denormalised `listings` table per page, one
@@ -73,32 +82,19 @@ export class SearchRepository {
     return result.rows;
   }
 
-  /** Counts per facet for the same filters, in one pass with GROUPING SETS. */
+  /**
+   * Listings per combination of the facet values, for the same filters, in one pass: a flat
+   * GROUP BY over small keys (bucket numbers, not labels) is cheaper than GROUPING SETS over
+   * text; the few hundred combinations are summed per facet in toFacets (listings.mappers.ts).
+   */
   async facets(filters: SearchFilters): Promise<FacetRow[]> {
-    const bands = priceBandBounds.map((lower, index) => {
-      const upper = priceBandBounds[index + 1];
-      return { lower, label: upper === undefined ? `${lower}+` : `${lower}-${upper}` };
-    });
-    const bandCase = sql.raw(
-      `CASE ${[...bands].reverse().map((band) => `WHEN l.asking_price_minor >= ${band.lower} THEN '${band.label}'`).join(' ')} END`,
-    );
+    const bounds = sql.raw(`ARRAY[${priceBandBounds.join(', ')}]::bigint[]`);
     const result = await sql<FacetRow>`
-      SELECT
-        CASE WHEN GROUPING(f.property_type) = 0 THEN 'propertyType'
-             WHEN GROUPING(f.kind) = 0 THEN 'kind'
-             WHEN GROUPING(f.bedrooms) = 0 THEN 'bedrooms'
-             WHEN GROUPING(f.energy_label) = 0 THEN 'energyLabel'
-             ELSE 'priceBands' END AS facet,
-        coalesce(f.property_type, f.kind, f.bedrooms, f.energy_label, f.price_band) AS value,
-        count(*)::integer AS count
-      FROM (
-        SELECT l.property_type, l.kind, l.energy_label,
-               CASE WHEN l.bedrooms >= ${sql.lit(bedroomBuckets)} THEN ${sql.lit(`${bedroomBuckets}+`)} ELSE l.bedrooms::text END AS bedrooms,
-               ${bandCase} AS price_band
-        FROM listings l
-        WHERE ${sql.join(whereClauses(filters), sql` AND `)}
-      ) f
-      GROUP BY GROUPING SETS ((f.property_type), (f.kind), (f.bedrooms), (f.energy_label), (f.price_band))`.execute(this.db);
+      SELECT l.property_type, l.kind, least(l.bedrooms, ${sql.lit(bedroomBuckets)}) AS bedrooms, l.energy_label,
+             width_bucket(l.asking_price_minor, ${bounds}) AS price_band, count(*)::integer AS count
+      FROM listings l
+      WHERE ${sql.join(whereClauses(filters), sql` AND `)}
+      GROUP BY 1, 2, 3, 4, 5`.execute(this.db);
     return result.rows;
   }
 }
