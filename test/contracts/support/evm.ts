@@ -72,6 +72,8 @@ export interface Evm {
   now(): Promise<bigint>;
   /** Mines the next block at `timestamp` (seconds). */
   setTime(timestamp: bigint): Promise<void>;
+  /** The next transaction's block will carry `timestamp` (seconds); nothing is mined now. */
+  setNextBlockTimestamp(timestamp: bigint): Promise<void>;
   increaseTime(seconds: bigint): Promise<void>;
 }
 
@@ -133,7 +135,7 @@ export async function createEvm(extraArtifacts: Record<string, Artifact> = {}): 
       });
       const receipt = await receiptOf(hash);
       if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`deploying ${artifact.contractName} failed`);
-      return { name: artifact.contractName, address: receipt.contractAddress, abi, deployReceipt: receipt };
+      return { name: artifact.contractName, address: getAddress(receipt.contractAddress), abi, deployReceipt: receipt };
     },
     async write(contract, functionName, args = [], from = accounts[0] as Address) {
       const hash = await walletClient.writeContract({
@@ -198,6 +200,9 @@ export async function createEvm(extraArtifacts: Record<string, Artifact> = {}): 
     async setTime(timestamp) {
       await provider.request({ method: 'evm_setNextBlockTimestamp' as never, params: [`0x${timestamp.toString(16)}`] as never });
       await provider.request({ method: 'evm_mine' as never });
+    },
+    async setNextBlockTimestamp(timestamp) {
+      await provider.request({ method: 'evm_setNextBlockTimestamp' as never, params: [`0x${timestamp.toString(16)}`] as never });
     },
     async increaseTime(seconds) {
       await provider.request({ method: 'evm_increaseTime' as never, params: [`0x${seconds.toString(16)}`] as never });
