@@ -107,7 +107,8 @@ export async function createEvm(extraArtifacts: Record<string, Artifact> = {}): 
   });
   const connection = await hre.network.connect();
   const provider = connection.provider as unknown as EIP1193Provider;
-  const transport = custom(provider);
+  // No retries: a revert is an answer, and viem would otherwise retry it three times with back-off.
+  const transport = custom(provider, { retryCount: 0 });
   const publicClient = createPublicClient({ transport, pollingInterval: 10 });
   const walletClient = createWalletClient({ transport });
   const accounts = ((await provider.request({ method: 'eth_accounts' })) as Address[]).map((a) => getAddress(a));
@@ -218,22 +219,49 @@ export interface RevertInfo {
 }
 
 /** The custom error a failed call reverted with (decoded against every artefact's errors). */
-export async function revertOf(action: Promise<unknown>, artifacts?: Record<string, Artifact>): Promise<RevertInfo> {
+export async function revertOf(action: Promise<unknown>): Promise<RevertInfo> {
   try {
     await action;
   } catch (error) {
-    if (error instanceof BaseError) {
-      const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
-      if (reverted instanceof ContractFunctionRevertedError) {
-        if (reverted.data?.errorName) return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
-        if (reverted.raw && artifacts) {
-          const decoded = decodeErrorResult({ abi: allErrors(artifacts) as Abi, data: reverted.raw });
-          return { errorName: decoded.errorName, args: decoded.args ?? [] };
-        }
-        return { errorName: reverted.reason ? `Error(${reverted.reason})` : 'unknown', args: [] };
-      }
+    if (!(error instanceof BaseError)) throw error;
+    const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
+    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+      return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
+    }
+    // Deployments and low-level failures carry the raw revert data somewhere in the cause chain.
+    let data: Hex | undefined = reverted instanceof ContractFunctionRevertedError ? reverted.raw : undefined;
+    error.walk((cause) => {
+      const candidate = (cause as { data?: unknown }).data;
+      if (!data && typeof candidate === 'string' && /^0x[0-9a-f]{8}/i.test(candidate)) data = candidate as Hex;
+      return false;
+    });
+    if (data) {
+      const decoded = decodeErrorResult({ abi: allErrors(loadArtifacts()) as Abi, data });
+      return { errorName: decoded.errorName, args: decoded.args ?? [] };
     }
     throw error;
   }
   throw new Error('expected the call to revert, it succeeded');
+}
+
+/** Asserts that `action` reverts with the custom error `errorName` (and, when given, these leading arguments). */
+export async function expectRevert(action: Promise<unknown>, errorName: string, args?: readonly unknown[]): Promise<RevertInfo> {
+  const revert = await revertOf(action);
+  if (revert.errorName !== errorName) {
+    throw new Error(`expected revert ${errorName}, got ${revert.errorName}(${revert.args.map(String).join(', ')})`);
+  }
+  if (args) {
+    const actual = revert.args.slice(0, args.length).map((value) => (typeof value === 'string' ? value.toLowerCase() : value));
+    const expected = args.map((value) => (typeof value === 'string' ? value.toLowerCase() : value));
+    if (JSON.stringify(actual, bigintJson) !== JSON.stringify(expected, bigintJson)) {
+      throw new Error(
+        `${errorName}: expected arguments ${JSON.stringify(expected, bigintJson)}, got ${JSON.stringify(actual, bigintJson)}`,
+      );
+    }
+  }
+  return revert;
+}
+
+function bigintJson(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? `${value}n` : value;
 }
