@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
@@ -14,6 +13,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from './config';
@@ -42,6 +42,34 @@ declare module 'fastify' {
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/**
+ * Request ids: a random per-process prefix plus a counter. Unique across nodes (the prefix is 64
+ * random bits) and far cheaper than drawing 16 random bytes per request.
+ */
+const requestIdPrefix = newId().slice(-12);
+let requestCounter = 0;
+function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${requestIdPrefix}-${requestCounter.toString(36).padStart(6, '0')}`;
+}
+
+/** Runs helmet once against a recording response and returns the headers it would set. */
+function captureHelmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(options)({} as never, recorder as never, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return headers;
+}
+
 export interface HttpServerOptions {
   config: Config;
   logger: Logger;
@@ -66,7 +94,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
     requestIdHeader: false,
     genReqId: (request) => {
       const supplied = request.headers['x-request-id'];
-      return typeof supplied === 'string' && requestIdPattern.test(supplied) ? supplied : newId();
+      return typeof supplied === 'string' && requestIdPattern.test(supplied) ? supplied : nextRequestId();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: undefined,
@@ -85,7 +113,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  await app.register(fastifyHelmet, {
+  // Security headers from helmet, computed ONCE: @fastify/helmet rebuilds the helmet middleware
+  // on every request (about a fifth of a trivial request's cost). Our headers use no per-request
+  // nonces, so they are static and can be captured at boot and replayed.
+  const securityHeaders = captureHelmetHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -99,7 +130,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
       },
     },
     crossOriginEmbedderPolicy: false,
-    hsts: config.PUBLIC_URL.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    strictTransportSecurity: config.PUBLIC_URL.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
   });
   await app.register(fastifyCors, {
     // Same-origin by default; cross-origin callers must be listed in CORS_ORIGINS.

@@ -65,7 +65,9 @@ describe('operational endpoints', () => {
     const given = await domus.app.inject({ url: '/health', headers: { 'x-request-id': 'req-12345678' } });
     expect(given.headers['x-request-id']).toBe('req-12345678');
     const bogus = await domus.app.inject({ url: '/health', headers: { 'x-request-id': '<script>' } });
-    expect(bogus.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bogus.headers['x-request-id']).toMatch(/^[0-9a-f]{12}-[0-9a-z]{6,}$/);
+    const next = await domus.app.inject({ url: '/health' });
+    expect(next.headers['x-request-id']).not.toBe(bogus.headers['x-request-id']);
   });
 });
 
