@@ -178,8 +178,11 @@ export async function createEvm(extraArtifacts: Record<string, Artifact> = {}): 
         if (contract && getAddress(log.address) !== contract.address) continue;
         for (const artifact of contract ? [{ abi: contract.abi }] : Object.values(artifacts)) {
           try {
-            const event = decodeEventLog({ abi: artifact.abi as Abi, data: log.data, topics: log.topics });
-            decoded.push({ eventName: event.eventName as string, args: event.args as Record<string, unknown>, address: getAddress(log.address) });
+            const event = decodeEventLog({ abi: artifact.abi as Abi, data: log.data, topics: log.topics }) as unknown as {
+              eventName: string;
+              args: Record<string, unknown>;
+            };
+            decoded.push({ eventName: event.eventName, args: event.args, address: getAddress(log.address) });
             break;
           } catch {
             // not this artefact's event
