@@ -331,3 +331,29 @@ describe('visibility and tenant isolation', () => {
     expect((await call(domus, me, 'GET', `/saved-searches/${savedSearchId}`)).statusCode).toBe(404);
   });
 });
+
+describe('identical photos share their stored files', () => {
+  it('stores the renditions once, serves them for both listings, and deletes them with the last photo', async () => {
+    const property = await createProperty(domus, me, orgId);
+    const first = await createListing(domus, me, property.id, { title: 'Shared photo one' });
+    const second = await createListing(domus, me, property.id, { title: 'Shared photo two' });
+    const bytes = await pngImage(321, 207);
+    const before = await snapshot(domus);
+    const upload = multipart('file', 'same.png', 'image/png', bytes);
+    const a = await call(domus, me, 'POST', `/listings/${first.id}/photos`, upload.payload, upload.headers);
+    const b = await call(domus, me, 'POST', `/listings/${second.id}/photos`, upload.payload, upload.headers);
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    const afterUploads = await snapshot(domus);
+    expect(afterUploads.listing_photos - before.listing_photos).toBe(2);
+    expect(afterUploads.files - before.files).toBe(3);
+
+    expect((await call(domus, me, 'DELETE', `/listings/${first.id}/photos/${a.json().id}`)).statusCode).toBe(204);
+    expect((await snapshot(domus)).files - before.files).toBe(3);
+    const stillServed = await call(domus, me, 'GET', `/photos/${b.json().id}/thumb`);
+    expect(stillServed.statusCode).toBe(200);
+    expect(stillServed.rawPayload.length).toBeGreaterThan(0);
+
+    expect((await call(domus, me, 'DELETE', `/listings/${second.id}/photos/${b.json().id}`)).statusCode).toBe(204);
+    expect((await snapshot(domus)).files - before.files).toBe(0);
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../platform/clock';
 import type { FileStore } from '../../platform/files';
@@ -29,6 +30,8 @@ const photoNotFound = (id: string) => () => listingsErrors.PHOTO_NOT_FOUND(`No p
  * FileStore under listings/<listingId>/<photoId>/, and described by one row in listing_photos.
  * Files are written before the row and removed again when the row cannot be written, so a row
  * never points at a missing file; a crash in between leaves at worst an unreferenced file.
+ * Identical uploads share one set of renditions (found by the SHA-256 of the uploaded bytes);
+ * deleting a photo removes the files only when no other row uses them.
  */
 export class PhotoService {
   constructor(
@@ -55,41 +58,76 @@ export class PhotoService {
     const { repository } = this.deps;
     if (!(await repository.findListing(listingId))) throw listingNotFound(listingId)();
     await this.assertRoom(listingId);
+    const contentSha256 = createHash('sha256').update(input).digest('hex');
+    const shared = await repository.findPhotoByContent(contentSha256);
+    if (shared) {
+      // Same bytes as a stored photo: share its renditions (they are derived from these bytes alone).
+      const row = await this.insertRow(listingId, { ...shared, content_sha256: contentSha256 }, shared.id);
+      if (row) return row;
+    }
     const image = await processImage(input);
     const now = this.deps.clock.now();
-    const id = newId(now.getTime());
-    const folder = `listings/${listingId}/${id}`;
+    const folder = `listings/${listingId}/${newId(now.getTime())}`;
     const keys: Record<PhotoSize, string> = {
       original: `${folder}/original.${image.renditions.original.extension}`,
       large: `${folder}/large.webp`,
       thumb: `${folder}/thumb.webp`,
     };
     await this.putAll(keys, image.renditions);
-    const row: PhotoRow = {
-      id,
-      listing_id: listingId,
-      position: 0,
-      original_key: keys.original,
-      large_key: keys.large,
-      thumb_key: keys.thumb,
-      width: image.width,
-      height: image.height,
-      content_type: image.contentType,
-      byte_size: image.renditions.original.body.length,
-      created_at: now,
-    };
     try {
-      await repository.transaction(async (trx) => {
-        // The lock on the listing serialises concurrent uploads: positions stay dense, the cap holds.
-        if (!(await repository.findListing(listingId, trx, { forUpdate: true }))) throw listingNotFound(listingId)();
-        row.position = await repository.countPhotos(listingId, trx);
-        if (row.position >= maxPhotosPerListing) throw this.limitReached();
-        await repository.insertPhoto(row, trx);
+      const row = await this.insertRow(listingId, {
+        original_key: keys.original,
+        large_key: keys.large,
+        thumb_key: keys.thumb,
+        width: image.width,
+        height: image.height,
+        content_type: image.contentType,
+        byte_size: image.renditions.original.body.length,
+        content_sha256: contentSha256,
       });
+      if (!row) throw new Error('unreachable: a photo without a shared source is always inserted');
+      return row;
     } catch (error) {
       await this.removeFiles(keys);
       throw error;
     }
+  }
+
+  /**
+   * Writes the photo row. With `sharedFrom`, the files belong to that row too: it is locked so that
+   * it cannot be deleted (with its files) meanwhile; resolves null when it was deleted first.
+   */
+  private async insertRow(
+    listingId: string,
+    files: Pick<PhotoRow, 'original_key' | 'large_key' | 'thumb_key' | 'width' | 'height' | 'content_type' | 'byte_size' | 'content_sha256'>,
+    sharedFrom?: string,
+  ): Promise<Photo | null> {
+    const { repository } = this.deps;
+    const now = this.deps.clock.now();
+    const row: PhotoRow = {
+      id: newId(now.getTime()),
+      listing_id: listingId,
+      position: 0,
+      original_key: files.original_key,
+      large_key: files.large_key,
+      thumb_key: files.thumb_key,
+      width: files.width,
+      height: files.height,
+      content_type: files.content_type,
+      byte_size: files.byte_size,
+      content_sha256: files.content_sha256,
+      created_at: now,
+    };
+    const inserted = await repository.transaction(async (trx) => {
+      if (sharedFrom && !(await repository.lockPhotoForSharing(sharedFrom, trx))) return false;
+      // The lock on the listing serialises concurrent uploads: positions stay dense, the cap holds.
+      if (!(await repository.findListing(listingId, trx, { forUpdate: true }))) throw listingNotFound(listingId)();
+      row.position = await repository.countPhotos(listingId, trx);
+      if (row.position >= maxPhotosPerListing) throw this.limitReached();
+      await repository.insertPhoto(row, trx);
+      return true;
+    });
+    if (!inserted) return null;
     this.deps.onChange?.();
     return toPhoto(listingId, row);
   }
@@ -97,13 +135,17 @@ export class PhotoService {
   async delete(auth: AuthContext | null, listingId: string, photoId: string): Promise<void> {
     const { repository } = this.deps;
     await requireListingWriter(this.deps.access, repository, auth, listingId);
-    const deleted = await repository.transaction(async (trx) => {
+    const result = await repository.transaction(async (trx) => {
       await repository.findListing(listingId, trx, { forUpdate: true });
-      return repository.deletePhoto(listingId, photoId, trx);
+      const deleted = await repository.deletePhoto(listingId, photoId, trx);
+      // Files shared with other photos (same uploaded bytes) stay until their last row goes.
+      const stillUsed = deleted ? (await repository.countPhotosUsingFile(deleted.original_key, trx)) > 0 : false;
+      return { deleted, stillUsed };
     });
+    const { deleted } = result;
     if (!deleted) throw photoNotFound(photoId)();
     this.deps.onChange?.();
-    await this.removeFiles({ original: deleted.original_key, large: deleted.large_key, thumb: deleted.thumb_key });
+    if (!result.stillUsed) await this.removeFiles({ original: deleted.original_key, large: deleted.large_key, thumb: deleted.thumb_key });
   }
 
   /** A rendition for whoever may see the listing; everyone else gets 404. */

@@ -211,6 +211,29 @@ export class ListingsRepository {
     await executor.insertInto('listing_photos').values(row).execute();
   }
 
+  /** A stored photo whose renditions came from exactly these bytes, to share instead of re-encoding. */
+  findPhotoByContent(contentSha256: string, executor: ListingsDb = this.db) {
+    return executor.selectFrom('listing_photos').selectAll().where('content_sha256', '=', contentSha256).limit(1).executeTakeFirst();
+  }
+
+  /**
+   * Locks a photo row against deletion until the transaction ends (FOR SHARE); resolves undefined
+   * when it is gone. A new row that shares the row's files takes this lock, so a concurrent delete
+   * either sees the new reference (and keeps the files) or wins first (and the upload re-encodes).
+   */
+  lockPhotoForSharing(photoId: string, executor: ListingsDb) {
+    return executor.selectFrom('listing_photos').select(['id']).where('id', '=', photoId).forShare().executeTakeFirst();
+  }
+
+  async countPhotosUsingFile(originalKey: string, executor: ListingsDb): Promise<number> {
+    const row = await executor
+      .selectFrom('listing_photos')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('original_key', '=', originalKey)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
   findPhotoWithListing(photoId: string) {
     return this.db
       .selectFrom('listing_photos as ph')

@@ -79,6 +79,8 @@ export interface PhotosTable {
   height: number;
   content_type: string;
   byte_size: number;
+  /** SHA-256 (hex) of the uploaded bytes; renditions are shared between rows with the same hash. */
+  content_sha256: string | null;
   created_at: Date;
 }
 
