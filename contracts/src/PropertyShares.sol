@@ -5,6 +5,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Receiver.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {IPropertyShares} from "./interfaces/IPropertyShares.sol";
 import {IRentDistributorHooks} from "./interfaces/IRentDistributorHooks.sol";
@@ -46,15 +47,15 @@ contract PropertyShares is ERC20, AccessControl, Pausable, IPropertyShares, IERC
         uint96 frozenAmount;
     }
 
-    // These five pack with Pausable's `_paused` into one slot: a transfer reads it once.
-    uint32 private _holderCount;
-    uint32 private _maxHolders; // 0: no limit
-    uint64 private _lockUpUntil;
-    bool private _countryRestricted;
-    // One slot.
+    // A compliant transfer reads two configuration slots. Slot 1 (shared with Pausable's `_paused`):
+    uint24 private _holderCount;
+    uint24 private _maxHolders; // 0: no limit
+    uint40 private _lockUpUntil;
     IRentDistributorHooks private _distributor;
-    uint96 private _maxBalance; // 0: no limit
+    // Slot 2:
     IIdentityRegistry private _identityRegistry;
+    uint88 private _maxBalance; // 0: no limit
+    bool private _countryRestricted;
 
     address public immutable deed;
     uint256 public immutable deedId;
@@ -213,7 +214,7 @@ contract PropertyShares is ERC20, AccessControl, Pausable, IPropertyShares, IERC
         uint256 holders = _holderCount;
         if (from != address(0) && !fromSystem && balanceOf(from) == 0) holders -= 1;
         if (to != address(0) && !toSystem && receiverBefore == 0) holders += 1;
-        if (holders != _holderCount) _holderCount = uint32(holders);
+        if (holders != _holderCount) _holderCount = uint24(holders);
         IRentDistributorHooks distributor = _distributor;
         if (address(distributor) != address(0)) distributor.sharesMoved(from, to, amount, fromSystem, toSystem);
     }
@@ -345,18 +346,18 @@ contract PropertyShares is ERC20, AccessControl, Pausable, IPropertyShares, IERC
         _identityRegistry = registry;
     }
 
-    function setMaxHolders(uint32 maxHolders_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _maxHolders = maxHolders_;
+    function setMaxHolders(uint256 maxHolders_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _maxHolders = SafeCast.toUint24(maxHolders_);
         emit MaxHoldersChanged(maxHolders_);
     }
 
-    function setMaxBalance(uint96 maxBalance_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _maxBalance = maxBalance_;
+    function setMaxBalance(uint256 maxBalance_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _maxBalance = SafeCast.toUint88(maxBalance_);
         emit MaxBalanceChanged(maxBalance_);
     }
 
     function setLockUpUntil(uint64 until) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _lockUpUntil = until;
+        _lockUpUntil = SafeCast.toUint40(until);
         emit LockUpChanged(until);
     }
 

@@ -51,15 +51,21 @@ contract RentDistributor is AccessControl, ReentrancyGuardTransient, IRentDistri
         uint96 tracked; // shares of non-excluded accounts, pending included
         uint96 pending; // of those, pending in `pendingEpoch`
         uint32 pendingEpoch;
-        uint32 depositCount;
+        uint24 depositCount;
     }
 
     struct HolderState {
         uint96 eligible;
         uint96 pending; // arrived in `pendingEpoch`, eligible from the next boundary
         uint32 pendingEpoch;
-        uint32 depositsAtArrival; // deposits made before the last arrival
+        uint24 depositsAtArrival; // deposits made before the last arrival
+        bool initialized; // its correction slot holds a (biased) value
     }
+
+    /// @dev Corrections are stored plus this bias, so a holder's slot is non-zero from its first
+    /// arrival on and later writes cost 2,900 gas rather than 20,000 (in a transfer or a claim). A
+    /// zero slot means a correction of 0.
+    int256 private constant CORRECTION_BIAS = 2 ** 254;
 
     uint256 private _magnifiedPerShare;
     SupplyState private _supply;
@@ -149,14 +155,14 @@ contract RentDistributor is AccessControl, ReentrancyGuardTransient, IRentDistri
         // A frozen wallet may be compromised: its rent waits for recovery to the investor's new wallet.
         if (_shares.isFrozen(holder)) revert RentDistributorHolderFrozen(holder);
         HolderState memory state = _holders[holder];
-        int256 correction = _corrections[holder];
+        int256 correction = _correctionOf(holder);
         if (_isMature(state, currentEpoch())) {
             (state, correction) = _matured(state, correction);
             _holders[holder] = state;
         }
         amount = _unclaimed(state.eligible, correction) / MAGNITUDE;
         if (amount == 0) revert RentDistributorNothingToClaim(holder);
-        _corrections[holder] = correction - (amount * MAGNITUDE).toInt256();
+        _setCorrection(holder, correction - (amount * MAGNITUDE).toInt256());
         _totalClaimed += amount.toUint128();
         emit RentClaimed(holder, recipient, amount);
         stablecoin.safeTransfer(recipient, amount);
@@ -170,10 +176,10 @@ contract RentDistributor is AccessControl, ReentrancyGuardTransient, IRentDistri
         HolderState memory state = _holders[holder];
         uint256 holding = uint256(state.eligible) + state.pending;
         if (holding != 0) revert RentDistributorHolderStillHolds(holder, holding);
-        int256 correction = _corrections[holder];
+        int256 correction = _correctionOf(holder);
         uint256 fraction = _unclaimed(0, correction) % MAGNITUDE;
         if (fraction == 0) return;
-        _corrections[holder] = correction - fraction.toInt256();
+        _setCorrection(holder, correction - fraction.toInt256());
         _dustMagnified += fraction;
         emit DustReleased(holder, fraction);
     }
@@ -218,23 +224,24 @@ contract RentDistributor is AccessControl, ReentrancyGuardTransient, IRentDistri
     function walletRecovered(address lostWallet, address newWallet) external onlyShares {
         uint256 epoch = currentEpoch();
         HolderState memory lost = _holders[lostWallet];
-        int256 lostCorrection = _corrections[lostWallet];
+        int256 lostCorrection = _correctionOf(lostWallet);
         if (_isMature(lost, epoch)) (lost, lostCorrection) = _matured(lost, lostCorrection);
         HolderState memory target = _holders[newWallet];
-        int256 targetCorrection = _corrections[newWallet];
+        int256 targetCorrection = _correctionOf(newWallet);
         if (_isMature(target, epoch)) (target, targetCorrection) = _matured(target, targetCorrection);
         // The new wallet held no shares (the token checks it), so it takes the lost wallet's holding
         // as it stands, pending shares still pending; unclaimed rent adds up.
         lost.eligible += target.eligible;
+        lost.initialized = true;
         _holders[newWallet] = lost;
-        _corrections[newWallet] = targetCorrection + lostCorrection;
+        _setCorrection(newWallet, targetCorrection + lostCorrection);
         delete _holders[lostWallet];
         delete _corrections[lostWallet];
     }
 
     function _leave(address holder, uint256 amount, uint256 epoch, SupplyState memory supply) private {
         HolderState memory state = _holders[holder];
-        int256 correction = _corrections[holder];
+        int256 correction = _correctionOf(holder);
         if (_isMature(state, epoch)) (state, correction) = _matured(state, correction);
         // Pending shares leave first: selling what just arrived never costs the holder eligible shares.
         uint256 fromPending = amount < state.pending ? amount : state.pending;
@@ -245,15 +252,19 @@ contract RentDistributor is AccessControl, ReentrancyGuardTransient, IRentDistri
         correction += (_magnifiedPerShare * fromEligible).toInt256();
         supply.tracked -= amount.toUint96();
         _holders[holder] = state;
-        _corrections[holder] = correction;
+        _setCorrection(holder, correction);
     }
 
     function _arrive(address holder, uint256 amount, uint256 epoch, SupplyState memory supply) private {
         HolderState memory state = _holders[holder];
         if (_isMature(state, epoch)) {
             int256 correction;
-            (state, correction) = _matured(state, _corrections[holder]);
-            _corrections[holder] = correction;
+            (state, correction) = _matured(state, _correctionOf(holder));
+            _setCorrection(holder, correction);
+        }
+        if (!state.initialized) {
+            state.initialized = true;
+            if (_corrections[holder] == 0) _corrections[holder] = CORRECTION_BIAS;
         }
         state.pending += amount.toUint96();
         state.pendingEpoch = uint32(epoch);
@@ -287,6 +298,15 @@ contract RentDistributor is AccessControl, ReentrancyGuardTransient, IRentDistri
         return (state, correction);
     }
 
+    function _correctionOf(address holder) private view returns (int256) {
+        int256 stored = _corrections[holder];
+        return stored == 0 ? int256(0) : stored - CORRECTION_BIAS;
+    }
+
+    function _setCorrection(address holder, int256 correction) private {
+        _corrections[holder] = correction + CORRECTION_BIAS;
+    }
+
     function _unclaimed(uint256 eligible, int256 correction) private view returns (uint256) {
         return ((_magnifiedPerShare * eligible).toInt256() + correction).toUint256();
     }
@@ -314,7 +334,7 @@ contract RentDistributor is AccessControl, ReentrancyGuardTransient, IRentDistri
     /// @dev Unclaimed rent of `holder` times M, its sub-unit fraction included.
     function magnifiedUnclaimedOf(address holder) public view returns (uint256) {
         HolderState memory state = _holders[holder];
-        int256 correction = _corrections[holder];
+        int256 correction = _correctionOf(holder);
         if (_isMature(state, currentEpoch())) (state, correction) = _matured(state, correction);
         return _unclaimed(state.eligible, correction);
     }

@@ -6,6 +6,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPropertyShares} from "./interfaces/IPropertyShares.sol";
 
 /**
@@ -27,6 +28,7 @@ import {IPropertyShares} from "./interfaces/IPropertyShares.sol";
  */
 contract ShareOffering is AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using SafeCast for uint256;
 
     enum State {
         Open,
@@ -45,13 +47,18 @@ contract ShareOffering is AccessControl, ReentrancyGuardTransient {
     uint64 public immutable opensAt;
     uint64 public immutable closesAt;
 
+    struct Purchase {
+        uint96 shares; // bought and not yet delivered (or refunded)
+        uint128 paid; // stablecoin paid and not yet refunded
+    }
+
+    // One slot for the sale's state, one for the money: a purchase writes each once.
     State public state;
-    uint256 public sold;
-    uint256 public raised;
-    uint256 public undelivered;
     bool public proceedsWithdrawn;
-    mapping(address investor => uint256) public purchasedOf;
-    mapping(address investor => uint256) public paidOf;
+    uint96 public sold;
+    uint96 public undelivered;
+    uint256 public raised;
+    mapping(address investor => Purchase) private _purchases;
 
     event SharesPurchased(address indexed investor, uint256 shares, uint256 cost);
     event OfferingFinalized(bool succeeded, uint256 sold, uint256 raised);
@@ -87,7 +94,8 @@ contract ShareOffering is AccessControl, ReentrancyGuardTransient {
     ) {
         if (
             address(shares_) == address(0) || address(stablecoin_) == address(0) || beneficiary_ == address(0)
-                || price_ == 0 || hardCap_ == 0 || softCap_ > hardCap_ || opensAt_ >= closesAt_
+                || price_ == 0 || hardCap_ == 0 || hardCap_ > type(uint96).max || softCap_ > hardCap_
+                || opensAt_ >= closesAt_
         ) revert OfferingInvalidConfiguration();
         shares = shares_;
         stablecoin = stablecoin_;
@@ -106,21 +114,21 @@ contract ShareOffering is AccessControl, ReentrancyGuardTransient {
             revert OfferingNotOpen(opensAt, closesAt);
         }
         if (amount == 0) revert OfferingZeroAmount();
-        uint256 soldAfter = sold + amount;
+        uint256 soldAfter = uint256(sold) + amount;
         if (soldAfter > hardCap) revert OfferingHardCapExceeded(hardCap - sold);
         uint256 inventory = shares.balanceOf(address(this));
         if (soldAfter > inventory) revert OfferingInsufficientInventory(inventory, soldAfter);
         // The delivery must be able to happen: the same rules as the transfer that will deliver,
         // reverting with the share token's own compliance error.
-        uint256 purchasedAfter = purchasedOf[msg.sender] + amount;
+        Purchase memory purchase = _purchases[msg.sender];
+        uint256 purchasedAfter = purchase.shares + amount;
         shares.checkTransfer(address(this), msg.sender, purchasedAfter);
 
         cost = costOf(amount);
-        sold = soldAfter;
+        sold = uint96(soldAfter); // <= hardCap <= inventory <= the share token's 2^96 supply cap
+        undelivered += uint96(amount);
         raised += cost;
-        undelivered += amount;
-        purchasedOf[msg.sender] = purchasedAfter;
-        paidOf[msg.sender] += cost;
+        _purchases[msg.sender] = Purchase(uint96(purchasedAfter), (purchase.paid + cost).toUint128());
         emit SharesPurchased(msg.sender, amount, cost);
         stablecoin.safeTransferFrom(msg.sender, address(this), cost);
     }
@@ -145,10 +153,10 @@ contract ShareOffering is AccessControl, ReentrancyGuardTransient {
     /// @dev Delivers `investor`'s shares after a successful sale (a compliance-checked transfer).
     function claimShares(address investor) external nonReentrant {
         if (state != State.Succeeded) revert OfferingNotSucceeded(state);
-        uint256 amount = purchasedOf[investor];
+        uint256 amount = _purchases[investor].shares;
         if (amount == 0) revert OfferingNothingToDeliver(investor);
-        purchasedOf[investor] = 0;
-        undelivered -= amount;
+        _purchases[investor].shares = 0;
+        undelivered -= uint96(amount);
         emit SharesDelivered(investor, amount);
         IERC20(address(shares)).safeTransfer(investor, amount);
     }
@@ -156,10 +164,9 @@ contract ShareOffering is AccessControl, ReentrancyGuardTransient {
     /// @dev Pays the caller back after a failed or cancelled sale.
     function claimRefund() external nonReentrant {
         if (state != State.Failed) revert OfferingNotFailed(state);
-        uint256 amount = paidOf[msg.sender];
+        uint256 amount = _purchases[msg.sender].paid;
         if (amount == 0) revert OfferingNothingToRefund(msg.sender);
-        paidOf[msg.sender] = 0;
-        purchasedOf[msg.sender] = 0;
+        delete _purchases[msg.sender];
         emit RefundClaimed(msg.sender, amount);
         stablecoin.safeTransfer(msg.sender, amount);
     }
@@ -180,6 +187,12 @@ contract ShareOffering is AccessControl, ReentrancyGuardTransient {
         uint256 amount = shares.balanceOf(address(this)) - owed;
         emit UnsoldSharesReleased(beneficiary, amount);
         if (amount != 0) IERC20(address(shares)).safeTransfer(beneficiary, amount);
+    }
+
+    /// @dev Shares `investor` bought and has not received, and what it paid and was not refunded.
+    function purchaseOf(address investor) external view returns (uint256 shares_, uint256 paid) {
+        Purchase memory purchase = _purchases[investor];
+        return (purchase.shares, purchase.paid);
     }
 
     function costOf(uint256 amount) public view returns (uint256) {
