@@ -5,8 +5,10 @@
  */
 import type { Address, Hex } from 'viem';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEvm } from './support/evm';
 import { runSequence } from './support/distribution-model';
 import { deployProperty, passRecordDate, SHARE, verify, type Property } from './support/fixture';
+import { compileMutant } from './support/mutants';
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 const STEPS = 140;
@@ -64,5 +66,24 @@ describe('rent distribution invariants over random sequences', () => {
     expect(totals.mints).toBeGreaterThan(0);
     expect(totals.exclusions).toBeGreaterThan(0);
     expect(totals.forcedTransfers).toBeGreaterThan(0);
+  });
+
+  it('catch a share token whose burns skip the rent bookkeeping (the checks can fail)', async () => {
+    const mutant = compileMutant(
+      'contracts/src/PropertyShares.sol',
+      'if (address(distributor) != address(0)) distributor.sharesMoved(',
+      'if (address(distributor) != address(0) && to != address(0)) distributor.sharesMoved(',
+    );
+    const broken = await deployProperty({}, await createEvm(mutant));
+    const { evm, shares, distributor, stablecoin, admin, agent, investors, spare } = broken;
+    const [system, ...wallets] = spare as [Address, ...Address[]];
+    await evm.write(shares, 'setSystemAccount', [system, true], admin);
+    for (const wallet of wallets) await verify(broken, wallet);
+    await evm.write(stablecoin, 'approve', [distributor.address, 2n ** 255n], admin);
+    await evm.write(shares, 'mint', [investors[0], 100n * SHARE], agent);
+    await passRecordDate(broken);
+    await expect(
+      runSequence(broken, { seed: 1, steps: STEPS, investors: broken.investors, systemAccount: system, recoveryWallets: wallets }),
+    ).rejects.toThrow(/eligible supply|entitlement|books/);
   });
 });
