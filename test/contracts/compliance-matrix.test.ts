@@ -352,11 +352,12 @@ describe('compliance matrix: every transfer path against every check', () => {
             if (path.precheck) expect(await path.precheck()).toBe(outcome.rule);
             expect(await evm.read<bigint>(shares, 'totalSupply')).toBe(supplyBefore);
           } else {
-            const receiverBefore = path.receiver ? await evm.read<bigint>(shares, 'balanceOf', [path.receiver]) : 0n;
+            const balance = (account: Address | undefined) =>
+              account ? evm.read<bigint>(shares, 'balanceOf', [account]) : Promise.resolve(0n);
+            const [senderBefore, receiverBefore] = [await balance(path.sender), await balance(path.receiver)];
             await path.execute();
-            if (path.receiver) {
-              expect(await evm.read<bigint>(shares, 'balanceOf', [path.receiver])).toBe(receiverBefore + path.amount);
-            }
+            if (path.sender) expect(await balance(path.sender)).toBe(senderBefore - path.amount);
+            if (path.receiver) expect(await balance(path.receiver)).toBe(receiverBefore + path.amount);
           }
         });
       }
