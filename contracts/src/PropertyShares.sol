@@ -14,7 +14,7 @@ import {IRentDistributorHooks} from "./interfaces/IRentDistributorHooks.sol";
  * @title PropertyShares
  * @dev ERC-20 shares of one {PropertyDeed} with ERC-3643 (T-REX) semantics, the identity registry
  * and the compliance rules built in rather than spread over modules, which keeps a compliant
- * transfer within one storage slot of configuration and one registry call.
+ * transfer within two storage slots of configuration and one registry call.
  *
  * Balance paths and the rules they obey (docs/tokenization.md has the full matrix):
  * - `transfer`/`transferFrom` (also offering deliveries and market fills): every rule.

@@ -15,12 +15,12 @@ import {IRentDistributorHooks} from "./interfaces/IRentDistributorHooks.sol";
  * pro rata, with the magnified-dividend bookkeeping of ERC-2222: a deposit costs the same for one
  * holder or ten thousand, and holders pull what they are owed.
  *
- * Maths (docs/tokenization.md, "Distribution"). M = 2^128. A deposit of `a` over eligible supply
- * E raises the magnified rent per share by floor(a*M/E); the remainder a*M - floor(a*M/E)*E goes
- * to dust. A holder's magnified entitlement is `perShare * eligible + correction`; whenever its
- * eligible balance changes by `x`, its correction changes by `-perShare * x`, so the entitlement
- * only grows with deposits made while it held; a claim of `c` lowers it by c*M (no separate
- * "withdrawn" slot: a claim writes one slot). Claimable = floor(entitlement / M).
+ * Maths (docs/tokenization.md, "Rent distribution"). M = 2^128. A deposit of `a` over eligible
+ * supply E raises the magnified rent per share by floor(a*M/E); the remainder a*M - floor(a*M/E)*E
+ * goes to dust. A holder's unclaimed rent, magnified, is `perShare * eligible + correction`;
+ * whenever its eligible balance changes by `x`, its correction changes by `-perShare * x`, so it
+ * only grows with deposits made while the shares were held; a claim of `c` lowers the correction
+ * by c*M (no separate "withdrawn" slot: a claim writes one slot). Claimable = floor(unclaimed / M).
  *
  * Anti just-in-time capture (a record date): shares that arrive in an account (transfer, mint,
  * forced transfer, offering delivery, market fill) are "pending" until the next record boundary
@@ -28,7 +28,7 @@ import {IRentDistributorHooks} from "./interfaces/IRentDistributorHooks.sol";
  * block before a deposit and selling after it therefore earns nothing. Outgoing shares leave
  * pending first. Wallet recovery keeps the investor's state as it was (same investor).
  *
- * Accounts the share token flags as system accounts (the offering's inventory, market custody)
+ * Accounts the share token flags as system accounts (an offering's inventory, a custody contract)
  * are excluded: their shares are not in E, so rent is never stranded on a contract.
  */
 contract RentDistributor is AccessControl, ReentrancyGuardTransient, IRentDistributorHooks {
