@@ -106,7 +106,7 @@ function buildProgram(): Command {
     .summary('load the synthetic demo data set (agencies, agents, listings, photos)')
     .option('--listings <count>', 'number of listings (default: DEMO_LISTINGS)', positiveInteger)
     .option('--seed <number>', 'random seed; the same seed gives the same data', positiveInteger, 42)
-    .option('--photos <count>', 'how many of the first listings get 1-3 photos (default: 300)', positiveInteger)
+    .option('--photos <count>', 'how many of the first listings get 1-3 photos (default: all)', positiveInteger)
     .option('--distinct-photos <count>', 'distinct drawings per property type to reuse (0: every photo unique)', positiveInteger, 48)
     .option('--force-empty-check', 'behave like the first start: seed only if the database has no listings and was never seeded')
     .action(async (options: { listings?: number; seed: number; photos?: number; distinctPhotos: number; forceEmptyCheck?: boolean }) => {

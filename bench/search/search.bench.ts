@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { seededRandom } from '../../src/platform/random';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argument = (name: string, fallback: number) => {
@@ -23,15 +24,45 @@ const duration = argument('duration', 15);
 const connections = argument('connections', 10);
 const postgresAdminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** City-sized boxes around the synthetic data's cities, with common filters, rotated per request. */
-const typicalQueries = [
-  'bbox=4.80,52.33,4.98,52.42&kind=sale&propertyType=apartment,house&minBedrooms=2&maxPrice=90000000&sort=newest&limit=20',
-  'bbox=13.30,52.47,13.48,52.56&kind=sale&minBedrooms=2&minArea=60&sort=price_asc&limit=20',
-  'bbox=2.27,48.82,2.41,48.90&kind=rent&maxPrice=350000&sort=newest&limit=20',
-  'bbox=-3.75,40.38,-3.63,40.46&minBedrooms=3&sort=price_desc&limit=20',
-  'bbox=4.42,51.88,4.55,51.95&kind=sale&propertyType=house&sort=newest&limit=20',
-  'bbox=9.12,45.43,9.25,45.50&kind=sale&minArea=50&maxPrice=150000000&sort=newest&limit=20',
+/**
+ * Typical searches: a city-district-sized map box around one of the synthetic data's cities, with
+ * the filters people use most. The benchmark draws 4,000 DISTINCT queries from a seeded generator
+ * and cycles through them across all connections, so that the search service's two-second
+ * micro-cache of identical answers almost never hits: the figures measure real query work.
+ */
+const cityCentres: [string, number, number][] = [
+  ['Amsterdam', 52.37, 4.89], ['Rotterdam', 51.92, 4.48], ['Utrecht', 52.09, 5.12], ['Berlin', 52.52, 13.40],
+  ['Hamburg', 53.55, 9.99], ['Paris', 48.86, 2.35], ['Lyon', 45.76, 4.84], ['Madrid', 40.42, -3.70],
+  ['Barcelona', 41.39, 2.17], ['Lisbon', 38.72, -9.14], ['Milan', 45.46, 9.19], ['Vienna', 48.21, 16.37],
 ];
+
+function typicalQueries(count: number): string[] {
+  const random = seededRandom(20261129);
+  const queries = new Set<string>();
+  while (queries.size < count) {
+    const [, latitude, longitude] = random.pick(cityCentres);
+    const halfHeight = 0.02 + random.next() * 0.05;
+    const halfWidth = halfHeight * 1.6;
+    const centreLatitude = latitude + random.normal(0, 0.02);
+    const centreLongitude = longitude + random.normal(0, 0.03);
+    const parameters = new URLSearchParams({
+      bbox: [centreLongitude - halfWidth, centreLatitude - halfHeight, centreLongitude + halfWidth, centreLatitude + halfHeight]
+        .map((value) => value.toFixed(4))
+        .join(','),
+    });
+    const kind = random.pick(['sale', 'sale', 'rent', '']);
+    if (kind) parameters.set('kind', kind);
+    if (random.chance(0.5)) parameters.set('minBedrooms', String(random.int(1, 3)));
+    if (random.chance(0.3)) parameters.set('propertyType', random.pick(['apartment', 'house', 'apartment,house', 'townhouse,house']));
+    if (random.chance(0.4)) parameters.set('maxPrice', String(kind === 'rent' ? random.int(10, 40) * 10_000 : random.int(30, 150) * 1_000_000));
+    if (random.chance(0.25)) parameters.set('minArea', String(random.int(4, 12) * 10));
+    parameters.set('sort', random.pick(['newest', 'newest', 'price_asc', 'price_desc']));
+    parameters.set('limit', '20');
+    queries.add(parameters.toString());
+  }
+  return [...queries];
+}
+const queryPool = typicalQueries(4000);
 
 function run(command: string, args: string[], environment: Record<string, string | undefined>): void {
   const result = spawnSync(command, args, { cwd: root, env: { ...process.env, ...environment }, stdio: 'inherit' });
@@ -77,11 +108,22 @@ interface Measurement {
 }
 
 async function load(baseUrl: string, paths: string[]): Promise<Measurement> {
+  let next = 0;
   const options = {
     url: baseUrl,
     connections,
     duration,
-    requests: paths.map((requestPath) => ({ method: 'GET' as const, path: requestPath })),
+    requests: [
+      {
+        method: 'GET' as const,
+        // One shared counter across connections: consecutive requests ask different questions.
+        setupRequest: (request: { path?: string }) => {
+          request.path = paths[next % paths.length] as string;
+          next += 1;
+          return request;
+        },
+      },
+    ],
   };
   // Warm caches, JIT and connection pools first; only the second run counts.
   await autocannon({ ...options, duration: Math.min(5, duration) });
@@ -97,14 +139,19 @@ async function load(baseUrl: string, paths: string[]): Promise<Measurement> {
   };
 }
 
-async function verifyQueriesReturnResults(baseUrl: string): Promise<number[]> {
-  const counts: number[] = [];
-  for (const query of typicalQueries) {
+/** Every query must succeed; returns the distribution of result counts over a sample. */
+async function verifyQueriesReturnResults(baseUrl: string): Promise<{ sampled: number; empty: number; meanItems: number }> {
+  let empty = 0;
+  let total = 0;
+  const sample = queryPool.slice(0, 200);
+  for (const query of sample) {
     const response = await fetch(`${baseUrl}/api/v1/listings?${query}`);
     if (!response.ok) throw new Error(`query failed (${response.status}): ${query}\n${await response.text()}`);
-    counts.push(((await response.json()) as { items: unknown[] }).items.length);
+    const items = ((await response.json()) as { items: unknown[] }).items.length;
+    total += items;
+    if (items === 0) empty += 1;
   }
-  return counts;
+  return { sampled: sample.length, empty, meanItems: Number((total / sample.length).toFixed(1)) };
 }
 
 async function benchBackend(name: 'pglite' | 'postgres'): Promise<Record<string, unknown>> {
@@ -147,9 +194,13 @@ async function benchBackend(name: 'pglite' | 'postgres'): Promise<Record<string,
     const trivial = await startProcess(['bench/search/trivial-server.ts'], { PORT: String(trivialPort) }, `http://127.0.0.1:${trivialPort}/trivial`);
     try {
       const resultsPerQuery = await verifyQueriesReturnResults(`http://127.0.0.1:${port}`);
-      console.log(`[${name}] results per typical query: ${resultsPerQuery.join(', ')}`);
+      console.log(`[${name}] results over a sample of queries: ${JSON.stringify(resultsPerQuery)}`);
       console.log(`[${name}] search: ${duration}s at ${connections} connections...`);
-      const search = await load(`http://127.0.0.1:${port}`, typicalQueries.map((query) => `/api/v1/listings?${query}`));
+      const search = await load(`http://127.0.0.1:${port}`, queryPool.map((query) => `/api/v1/listings?${query}`));
+      // A second, clearly separate scenario: six popular searches asked over and over (a home page's
+      // default query, say), which the service's two-second micro-cache answers from memory.
+      console.log(`[${name}] popular searches (6 queries, micro-cache)...`);
+      const popular = await load(`http://127.0.0.1:${port}`, queryPool.slice(0, 6).map((query) => `/api/v1/listings?${query}`));
       console.log(`[${name}] trivial route...`);
       const baseline = await load(`http://127.0.0.1:${trivialPort}`, ['/trivial']);
       return {
@@ -158,7 +209,9 @@ async function benchBackend(name: 'pglite' | 'postgres'): Promise<Record<string,
         loadSeconds,
         resultsPerQuery,
         search,
+        popular,
         trivial: baseline,
+        popularThroughputRatio: Number((popular.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)),
         throughputRatio: Number((search.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)),
         p99Ratio: Number((search.p99Ms / Math.max(baseline.p99Ms, 1)).toFixed(2)),
       };
@@ -188,27 +241,30 @@ results.push(await benchBackend('pglite'));
 if (await postgresReachable()) results.push(await benchBackend('postgres'));
 else console.log(`PostgreSQL not reachable at ${postgresAdminUrl}: skipping that backend.`);
 
-const table = results.map((result) => {
-  const search = result.search as Measurement;
+const table = results.flatMap((result) => {
   const trivial = result.trivial as Measurement;
-  return {
-    backend: result.backend,
-    'search req/s': search.requestsPerSecond,
-    'search p50 ms': search.p50Ms,
-    'search p99 ms': search.p99Ms,
-    'trivial req/s': trivial.requestsPerSecond,
-    'trivial p50 ms': trivial.p50Ms,
-    'trivial p99 ms': trivial.p99Ms,
-    'throughput ratio': result.throughputRatio,
-    'errors/non-2xx': `${search.errors}/${search.non2xx}`,
-  };
+  return (['search', 'popular'] as const).map((scenario) => {
+    const measured = result[scenario] as Measurement;
+    return {
+      backend: result.backend,
+      scenario: scenario === 'search' ? '4,000 distinct searches' : '6 popular searches (cached)',
+      'req/s': measured.requestsPerSecond,
+      'p50 ms': measured.p50Ms,
+      'p99 ms': measured.p99Ms,
+      'trivial req/s': trivial.requestsPerSecond,
+      'trivial p99 ms': trivial.p99Ms,
+      'throughput ratio': Number((measured.requestsPerSecond / trivial.requestsPerSecond).toFixed(3)),
+      'errors/non-2xx': `${measured.errors}/${measured.non2xx}`,
+    };
+  });
 });
 console.table(table);
 const postgres = results.find((result) => result.backend === 'postgres');
 const targets = postgres
   ? {
-      'p99 < 50 ms on PostgreSQL': (postgres.search as Measurement).p99Ms < 50,
-      'throughput >= 25% of trivial on PostgreSQL': (postgres.throughputRatio as number) >= 0.25,
+      'p99 < 50 ms on PostgreSQL (distinct searches)': (postgres.search as Measurement).p99Ms < 50,
+      'throughput >= 25% of trivial on PostgreSQL (distinct searches)': (postgres.throughputRatio as number) >= 0.25,
+      'throughput >= 25% of trivial on PostgreSQL (popular, cached)': (postgres.popularThroughputRatio as number) >= 0.25,
     }
   : { note: 'PostgreSQL was not reachable; targets not evaluated' };
 console.log('targets:', targets);
@@ -220,7 +276,7 @@ await writeFile(
       benchmark: 'search',
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-      settings: { listings, durationSeconds: duration, connections, queries: typicalQueries },
+      settings: { listings, durationSeconds: duration, connections, distinctQueries: queryPool.length, exampleQueries: queryPool.slice(0, 5) },
       results,
       targets,
     },
