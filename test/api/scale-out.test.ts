@@ -93,4 +93,46 @@ describe('two stateless nodes', () => {
     while (received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(received).toEqual(['now@node-0']);
   });
+
+  it.skipIf(!redisUrl)('clear the other nodes\' cached search answers when a listing changes', async () => {
+    const [a, b] = nodes as [Domus, Domus];
+    const signup = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email: 'cache@example.test', password: 'cache invalidation pw', displayName: 'C' },
+      remoteAddress: '10.0.0.3',
+    });
+    const cookie = `domus_session=${signup.cookies.find((item) => item.name === 'domus_session')!.value}`;
+    const organization = await a.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: { cookie }, payload: { name: 'Cache Homes' } });
+    const property = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/properties',
+      headers: { cookie },
+      payload: {
+        organizationId: organization.json().id, address: 'Damrak 1', city: 'Amsterdam', country: 'NL', postalCode: '1012 LG',
+        latitude: 52.376, longitude: 4.896, propertyType: 'apartment', livingAreaM2: 70, bedrooms: 2, features: [],
+      },
+    });
+    expect(property.statusCode, property.body).toBe(201);
+    const search = '/api/v1/listings?q=zeppelinhangar';
+    expect((await b.app.inject(search)).json().items).toHaveLength(0);
+    const listing = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/listings',
+      headers: { cookie },
+      payload: { propertyId: property.json().id, kind: 'sale', title: 'Zeppelinhangar loft', description: 'Unique.', askingPrice: { amountMinor: 50_000_000, currency: 'EUR' } },
+    });
+    expect(listing.statusCode, listing.body).toBe(201);
+    const published = await a.app.inject({ method: 'POST', url: `/api/v1/listings/${listing.json().id}/status`, headers: { cookie }, payload: { status: 'active' } });
+    expect(published.statusCode, published.body).toBe(200);
+    // Well inside the cache's two-second lifetime: only the bus notice can make node B see it.
+    const deadline = Date.now() + 1500;
+    let items: unknown[] = [];
+    while (Date.now() < deadline) {
+      items = (await b.app.inject(search)).json().items;
+      if (items.length === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(items).toHaveLength(1);
+  });
 });

@@ -34,7 +34,14 @@ export function createListingsModule(platform: PlatformServices, deps: ListingsD
   const repository = new ListingsRepository(platform.db);
   const search = new SearchRepository(repository.db);
   const density = new DensityGrid(() => search.densityCells(), platform.clock, platform.logger);
-  const searchCache = new SearchCache(platform.clock);
+  const searchCache = new SearchCache(platform.clock, 2_000, 1_000, () => {
+    platform.bus.publish('listings.changed', { nodeId: platform.nodeId }).catch((error: unknown) => {
+      platform.logger.warn({ err: error }, 'could not tell other nodes to clear their search caches');
+    });
+  });
+  const unsubscribe = platform.bus.subscribe('listings.changed', (event) => {
+    if (event.nodeId !== platform.nodeId) searchCache.clearLocal();
+  });
   const photos = new PhotoService({
     repository,
     access: deps.access,
@@ -73,6 +80,9 @@ export function createListingsModule(platform: PlatformServices, deps: ListingsD
       await app.register(routes);
       await app.register(photoPlugin);
     },
-    stop: () => density.settle(),
+    stop: async () => {
+      unsubscribe();
+      await density.settle();
+    },
   };
 }

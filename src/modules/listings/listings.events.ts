@@ -6,8 +6,14 @@ export interface ListingPublishedEvent {
   at: string;
 }
 
+/** A node changed listings: other nodes drop their cached search answers. */
+export interface ListingsChangedEvent {
+  nodeId: string;
+}
+
 declare module '../../platform/events' {
   interface DomusEvents {
     'listing.published': ListingPublishedEvent;
+    'listings.changed': ListingsChangedEvent;
   }
 }

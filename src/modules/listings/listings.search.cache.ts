@@ -5,8 +5,9 @@ import type { Clock } from '../../platform/clock';
  * Map pages are asked for over and over (every visitor of a city page, every reload); answering
  * them from memory for a couple of seconds spares the database and the serialisation of twenty
  * listings with their properties and photos. Any write through this module clears it, so an agent
- * sees their own change at once; other nodes' writes show within `ttlMs`, which is the staleness
- * bound of the whole design (docs/listings.md).
+ * sees their own change at once, and tells the other nodes over the event bus to clear theirs; should
+ * that message be lost (the bus is at-most-once), a stale answer still lives at most `ttlMs`
+ * (docs/listings.md).
  */
 export class SearchCache {
   private readonly entries = new Map<string, { body: string; expiresAt: number }>();
@@ -16,6 +17,8 @@ export class SearchCache {
     private readonly clock: Clock,
     private readonly ttlMs = 2_000,
     private readonly maxEntries = 1_000,
+    /** Called after a local write cleared the cache (to tell the other nodes). */
+    private readonly onClear?: () => void,
   ) {}
 
   get(key: string): string | undefined {
@@ -43,7 +46,14 @@ export class SearchCache {
     this.entries.set(key, { body, expiresAt: this.clock.now().getTime() + this.ttlMs });
   }
 
+  /** After a write on this node: clear here and notify the other nodes. */
   clear(): void {
+    this.clearLocal();
+    this.onClear?.();
+  }
+
+  /** On another node's notice. */
+  clearLocal(): void {
     this.generation += 1;
     this.entries.clear();
   }
