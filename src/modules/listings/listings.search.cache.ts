@@ -10,7 +10,8 @@ import type { Clock } from '../../platform/clock';
  * (docs/listings.md).
  */
 export class SearchCache {
-  private readonly entries = new Map<string, { body: string; expiresAt: number }>();
+  // Bodies are kept as UTF-8 bytes: re-encoding a 30 kB string on every hit was the largest cost.
+  private readonly entries = new Map<string, { body: Buffer; expiresAt: number }>();
   private generation = 0;
 
   constructor(
@@ -21,7 +22,7 @@ export class SearchCache {
     private readonly onClear?: () => void,
   ) {}
 
-  get(key: string): string | undefined {
+  get(key: string): Buffer | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.clock.now().getTime()) {
@@ -36,7 +37,7 @@ export class SearchCache {
     return this.generation;
   }
 
-  set(key: string, body: string, generation: number): void {
+  set(key: string, body: Buffer, generation: number): void {
     if (this.ttlMs <= 0 || generation !== this.generation) return;
     if (this.entries.size >= this.maxEntries) {
       // Maps iterate in insertion order: drop the oldest entry.

@@ -264,13 +264,13 @@ export class ListingsService {
   // ---- search ------------------------------------------------------------------------------
 
   /** The search answer as JSON text, from the micro-cache when the same search ran moments ago. */
-  async searchJson(input: SearchQueryInput): Promise<string> {
+  async searchJson(input: SearchQueryInput): Promise<Buffer> {
     const request = toSearchRequest(input);
     const key = JSON.stringify(request);
     const cached = this.deps.searchCache.get(key);
     if (cached !== undefined) return cached;
     const generation = this.deps.searchCache.currentGeneration;
-    const body = JSON.stringify(await this.runSearch(request));
+    const body = Buffer.from(JSON.stringify(await this.runSearch(request)), 'utf8');
     this.deps.searchCache.set(key, body, generation);
     return body;
   }
