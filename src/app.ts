@@ -18,6 +18,7 @@ import { loadSecrets, type Secrets } from './platform/secrets';
 import type { PlatformServices } from './platform/services';
 import { createIdentityModule, type IdentityModule } from './modules/identity';
 import { createListingsModule, type ListingsModule } from './modules/listings';
+import { createDealsModule, type DealsModule } from './modules/deals';
 
 export interface DomusOverrides {
   clock?: Clock;
@@ -33,7 +34,7 @@ export interface DomusOverrides {
 export interface Domus {
   app: FastifyInstance;
   platform: PlatformServices;
-  modules: { identity: IdentityModule; listings: ListingsModule };
+  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule };
   /** Stops accepting requests, lets in-flight ones finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -85,7 +86,8 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
 
     const identity = createIdentityModule(platform);
     const listings = createListingsModule(platform, { access: identity.access });
-    const modules = { identity, listings };
+    const deals = createDealsModule(platform, { access: identity.access, listings: listings.service });
+    const modules = { identity, listings, deals };
 
     const tileHost = safeOrigin(config.MAP_TILE_URL);
     let rateLimitRedis: Redis | undefined;
