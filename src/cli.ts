@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { createDomus, type Domus } from './app';
 import { collectStats, csvPresets, importCsv, seedDemoData, slugForName, type CsvImportSummary } from './modules/importer';
 import { roles, type Role } from './modules/identity';
+import { evaluateCsv, EvaluationInputError, type EvaluationResult } from './modules/valuation';
 import { ConfigError, loadConfig, type Config } from './platform/config';
 import { migrateToLatest, openDatabase, SqlFolderMigrationProvider } from './platform/db';
 
@@ -201,7 +202,53 @@ function buildProgram(): Command {
       });
     });
 
+  const valuation = program.command('valuation').summary('valuation models: evaluate on a sales CSV');
+  valuation
+    .command('evaluate')
+    .summary('train and test a valuation model on any sales CSV (column types inferred) and print its error figures')
+    .description('Infers every column type, builds features (dates, neighbourhood price levels from coordinates), trains the GBDT on log prices on the training split and reports on the test split, with an 80% split-conformal range. See docs/valuation.md.')
+    .requiredOption('--csv <file>', 'the sales CSV (header line first)')
+    .requiredOption('--target <column>', 'the price column')
+    .option('--date <column>', 'the sale-date column (needed by --split time)')
+    .addOption(new Option('--split <kind>', 'how to split train and test').choices(['random', 'time', 'kfold']).default('random'))
+    .option('--seed <number>', 'seed of the split and the model', positiveInteger, 42)
+    .option('--json', 'end with one line of JSON holding the figures')
+    .action((options: { csv: string; target: string; date?: string; split: 'random' | 'time' | 'kfold'; seed: number; json?: boolean }) => {
+      let result: EvaluationResult;
+      try {
+        result = evaluateCsv({ csv: options.csv, target: options.target, split: options.split, seed: options.seed, ...(options.date !== undefined ? { date: options.date } : {}) });
+      } catch (error) {
+        if (error instanceof EvaluationInputError) throw new CommandFailed(error.message);
+        throw error;
+      }
+      printEvaluation(options.csv, result);
+      if (options.json) out(JSON.stringify(result.metrics));
+    });
+
   return program;
+}
+
+function printEvaluation(file: string, result: EvaluationResult): void {
+  const pct = (value: number) => `${(value * 100).toFixed(2)}%`;
+  const { metrics } = result;
+  out(`Evaluated ${path.basename(file)}: ${grouped(result.rowsUsed)} of ${grouped(result.rowsRead)} rows used, ${grouped(result.emptyRows)} empty row(s) skipped, ${grouped(result.skippedRows)} bad row(s) skipped`);
+  for (const skipped of result.skipped) out(`  line ${skipped.line}: ${skipped.reason}`);
+  if (result.skippedRows > result.skipped.length) out(`  ... and ${grouped(result.skippedRows - result.skipped.length)} more`);
+  for (const warning of result.warnings) out(`  note: ${warning}`);
+  const kinds = result.columns.map((c) => `${c.name}:${c.kind}${c.coordinate ? `(${c.coordinate})` : ''}`).join(', ');
+  out(`Columns: ${kinds}`);
+  out(`Features (${result.featureNames.length}): ${result.featureNames.join(', ')}`);
+  out(`Split: ${result.split}${result.split === 'kfold' ? ` (${result.folds} folds, figures averaged)` : ''}; train ${grouped(Math.round(metrics.n_train))}, test ${grouped(Math.round(metrics.n_test))}`);
+  out(`  MdAPE        ${pct(metrics.mdape)}`);
+  out(`  MAPE         ${pct(metrics.mape)}`);
+  out(`  within 5%    ${pct(metrics.within5)}`);
+  out(`  within 10%   ${pct(metrics.within10)}`);
+  out(`  within 20%   ${pct(metrics.within20)}`);
+  out(`  R² (price)   ${metrics.r2.toFixed(4)}`);
+  out(`  RMSE         ${grouped(Math.round(metrics.rmse))}`);
+  out(`  log RMSE     ${metrics.log_rmse.toFixed(4)}`);
+  out(`  80% range    ${pct(metrics.coverage80)} of test prices inside`);
+  out(`  train time   ${metrics.train_seconds.toFixed(2)} s`);
 }
 
 async function runCli(argv: string[]): Promise<number> {

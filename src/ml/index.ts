@@ -10,3 +10,5 @@ export { randomSplit, timeSplit, kFold, type Split } from './split.js';
 export { KnnIndex, haversineKm, type Neighbour, type KnnQueryOptions } from './knn.js';
 export { createMatrix, matrixFromRows, matrixRow, selectRows, selectValues, type Matrix } from './matrix.js';
 export { createRng, permutation, normal, type Rng } from './random.js';
+export { inferColumnTypes, isMissing, parseNumber, parseBoolean, parseDate, type ColumnType, type ColumnKind } from './tabular-types.js';
+export { buildFeatures, type FeatureBuildInput, type FeatureSet } from './tabular-features.js';
