@@ -13,7 +13,7 @@ import {
   expectProblem,
   setStatus,
   type Caller,
-} from '../listings/listings.test-support';
+} from './deals.test-support';
 import { assertOfferTransition, offerStatuses, type OfferAction, type OfferStatus, type Side } from './deals.workflow';
 
 let domus: TestDomus;
