@@ -38,6 +38,8 @@ export interface FeatureSet {
 
 /** Neighbour counts of the neighbourhood levels; the largest also gives a density feature. */
 const NEIGHBOUR_COUNTS = [5, 15, 50] as const;
+/** Degrees of latitude that one unit of log size counts as in the comparables' distance (0.1 → 0.0045° ≈ 500 m). */
+const COMPARABLE_SIZE_DEGREES = 0.045;
 
 export function buildFeatures(input: FeatureBuildInput): FeatureSet {
   const { types, rows } = input;
@@ -103,6 +105,9 @@ export function buildFeatures(input: FeatureBuildInput): FeatureSet {
       // The level of price per unit of the column that best explains price (living area, in a sales file): neighbours differ in size, their unit price travels better.
       const perUnit = Float64Array.from(input.logTarget, (y, i) => y - Math.log(size.values[i]!));
       for (const feature of neighbourhoodLevels(lat, lon, perUnit, `_per_${size.name}`, input)) columns.push({ ...feature, categorical: false });
+      // Comparables: near in place AND in size; a 10% size difference weighs like about 500 m.
+      const logSize = Float64Array.from(size.values, (v) => (v > 0 ? Math.log(v) * COMPARABLE_SIZE_DEGREES : Number.NaN));
+      for (const feature of neighbourhoodLevels(lat, lon, perUnit, `_per_${size.name}`, input, logSize)) columns.push({ name: feature.name.replace('neighbourhood_', 'comparables_'), values: feature.values, categorical: false });
     }
     coordinates = { latitude: latitude.name, longitude: longitude.name };
   }
@@ -139,9 +144,10 @@ function categoryCodes(rows: readonly (readonly string[])[], index: number): Flo
  * NEIGHBOUR_COUNTS, plus the log distance to the farthest of the largest k (sparse areas are
  * less certain). Pool rows get levels from the other folds of the pool only.
  */
-function neighbourhoodLevels(lat: Float64Array, lon: Float64Array, target: ArrayLike<number>, suffix: string, input: FeatureBuildInput): { name: string; values: Float64Array }[] {
+function neighbourhoodLevels(lat: Float64Array, lon: Float64Array, target: ArrayLike<number>, suffix: string, input: FeatureBuildInput, extra?: Float64Array): { name: string; values: Float64Array }[] {
   const n = lat.length;
-  const known = (i: number) => Number.isFinite(lat[i]!) && Number.isFinite(lon[i]!);
+  const dims = extra ? 3 : 2;
+  const known = (i: number) => Number.isFinite(lat[i]!) && Number.isFinite(lon[i]!) && (!extra || Number.isFinite(extra[i]!));
   const pool = Array.from(input.pool).filter((i) => known(i) && Number.isFinite(target[i]!));
   let latSum = 0;
   for (const i of pool) latSum += lat[i]!;
@@ -152,17 +158,18 @@ function neighbourhoodLevels(lat: Float64Array, lon: Float64Array, target: Array
 
   const fill = (poolRows: readonly number[], queryRows: readonly number[]) => {
     if (poolRows.length === 0) return;
-    const points = createMatrix(poolRows.length, 2);
+    const points = createMatrix(poolRows.length, dims);
     poolRows.forEach((r, i) => {
-      points.values[i * 2] = lat[r]!;
-      points.values[i * 2 + 1] = lon[r]! * cosLat;
+      points.values[i * dims] = lat[r]!;
+      points.values[i * dims + 1] = lon[r]! * cosLat;
+      if (extra) points.values[i * dims + 2] = extra[r]!;
     });
     // KnnIndex divides by each column's spread; weighting by that spread keeps plain degrees, so distance stays isotropic.
-    const index = KnnIndex.fit(points, [spreadOf(points, 0), spreadOf(points, 1)]);
+    const index = KnnIndex.fit(points, Array.from({ length: dims }, (_, d) => spreadOf(points, d)));
     const scratch = new Float64Array(kMax);
     for (const q of queryRows) {
       if (!known(q)) continue;
-      const found = index.query([lat[q]!, lon[q]! * cosLat], Math.min(kMax, poolRows.length));
+      const found = index.query(extra ? [lat[q]!, lon[q]! * cosLat, extra[q]!] : [lat[q]!, lon[q]! * cosLat], Math.min(kMax, poolRows.length));
       NEIGHBOUR_COUNTS.forEach((k, j) => {
         const m = Math.min(k, found.length);
         for (let r = 0; r < m; r++) scratch[r] = target[poolRows[found[r]!.index]!]!;
@@ -246,7 +253,7 @@ function spreadOf(points: Matrix, column: number): number {
   let sum = 0;
   let sq = 0;
   for (let i = 0; i < points.rows; i++) {
-    const v = points.values[i * 2 + column]!;
+    const v = points.values[i * points.cols + column]!;
     sum += v;
     sq += v * v;
   }

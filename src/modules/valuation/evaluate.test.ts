@@ -45,7 +45,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-const fewTrees = { maxIterations: 60 };
+const fewTrees = { maxIterations: 60, learningRate: 0.1 };
 
 describe('evaluateCsv', () => {
   const file = write('sales.csv', salesCsv(400));

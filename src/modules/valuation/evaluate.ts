@@ -80,6 +80,8 @@ const CALIBRATION_FRACTION = 0.1;
 const TEST_FRACTION = 0.2;
 const FOLDS = 5;
 const SKIPPED_LISTED = 10;
+/** Half the library's learning rate with more trees: on King County 7.4% MdAPE against 7.7% (docs/valuation.md). */
+export const evaluatorGbdtParams: Partial<GbdtParams> = { learningRate: 0.05, maxIterations: 700 };
 
 export function evaluateCsv(options: EvaluateCsvOptions): EvaluationResult {
   const split = options.split ?? 'random';
@@ -164,22 +166,27 @@ export function evaluateCsv(options: EvaluateCsvOptions): EvaluationResult {
   let featureNames: string[] = [];
   for (const [fold, { train, test }] of splits.entries()) {
     const { fit, calibration } = carveCalibration(train, split === 'time' ? times : null, seed + fold);
-    const features = buildFeatures({ types: columns, rows, exclude: [targetIndex], logTarget: logPrice, pool: fit, seed: seed + fold });
-    featureNames = features.featureNames;
-    const start = performance.now();
-    const model = trainGbdt(selectRows(features.x, fit), selectValues(logPrice, fit), {
-      categoricalFeatures: features.categoricalFeatures,
-      featureNames: features.featureNames,
-      seed: seed + fold,
-      ...options.gbdt,
-    });
-    const trainSeconds = (performance.now() - start) / 1000;
-    const conformal = SplitConformal.calibrate({
-      actual: selectValues(logPrice, calibration),
-      predicted: model.predictMatrix(selectRows(features.x, calibration)),
-      coverage: 0.8,
-    });
-    const predictedLog = model.predictMatrix(selectRows(features.x, test));
+    // Two fits: one on the training split less a held-out part, whose errors on that part calibrate the range;
+    // and the reported model on the whole training split (the range's width carries over to it).
+    const fitModel = (pool: Uint32Array, predictRows: readonly Uint32Array[]) => {
+      const features = buildFeatures({ types: columns, rows, exclude: [targetIndex], logTarget: logPrice, pool, seed: seed + fold });
+      featureNames = features.featureNames;
+      const start = performance.now();
+      const model = trainGbdt(selectRows(features.x, pool), selectValues(logPrice, pool), {
+        categoricalFeatures: features.categoricalFeatures,
+        featureNames: features.featureNames,
+        seed: seed + fold,
+        ...evaluatorGbdtParams,
+        ...options.gbdt,
+      });
+      const seconds = (performance.now() - start) / 1000;
+      return { seconds, predictions: predictRows.map((r) => model.predictMatrix(selectRows(features.x, r))) };
+    };
+    const calibrating = fitModel(fit, [calibration]);
+    const conformal = SplitConformal.calibrate({ actual: selectValues(logPrice, calibration), predicted: calibrating.predictions[0]!, coverage: 0.8 });
+    const final = fitModel(train, [test]);
+    const trainSeconds = final.seconds;
+    const predictedLog = final.predictions[0]!;
     const actual = selectValues(price, test);
     const report = valuationReport(actual, predictedLog.map(Math.exp));
     const lower = predictedLog.map((p) => conformal.priceInterval(p).lower);
