@@ -13,7 +13,7 @@ import {
   expectProblem,
   setStatus,
   type Caller,
-} from './deals.test-support';
+} from '../../../test/support/api-client';
 import { assertOfferTransition, offerStatuses, type OfferAction, type OfferStatus, type Side } from './deals.workflow';
 
 let domus: TestDomus;

@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
-import type { TestDomus } from '../../../test/support/harness';
+import type { TestDomus } from './harness';
 
 /**
- * HTTP helpers for the deals tests (this file holds no tests itself). They drive the listings and
- * identity modules through their public API only, as any client would.
+ * HTTP helpers for API tests: a caller (anonymous, a session cookie or an API key), a request
+ * under /api/v1, and the few resources most tests need, created as any client would.
  */
 
 export interface Caller {
@@ -34,43 +34,50 @@ export async function addMember(domus: TestDomus, owner: { cookie: string }, org
   expect(response.statusCode, response.body).toBe(201);
 }
 
-export async function createProperty(domus: TestDomus, caller: Caller, organizationId: string): Promise<{ id: string }> {
-  const response = await call(domus, caller, 'POST', '/properties', {
-    organizationId,
-    address: 'Keizersgracht 123',
-    city: 'Amsterdam',
-    country: 'NL',
-    postalCode: '1015 CJ',
-    latitude: 52.3731,
-    longitude: 4.8838,
-    propertyType: 'apartment',
-    livingAreaM2: 86,
-    rooms: 4,
-    bedrooms: 2,
-    bathrooms: 1,
-  });
+export const amsterdamProperty = (organizationId: string) => ({
+  organizationId,
+  address: 'Keizersgracht 123',
+  city: 'Amsterdam',
+  country: 'NL',
+  postalCode: '1015 CJ',
+  latitude: 52.3731,
+  longitude: 4.8838,
+  propertyType: 'apartment',
+  livingAreaM2: 86,
+  rooms: 4,
+  bedrooms: 2,
+  bathrooms: 1,
+  yearBuilt: 1890,
+  energyLabel: 'C',
+  features: ['balcony', 'canal view'],
+});
+
+export async function createProperty(domus: TestDomus, caller: Caller, organizationId: string, overrides: Record<string, unknown> = {}) {
+  const response = await call(domus, caller, 'POST', '/properties', { ...amsterdamProperty(organizationId), ...overrides });
   expect(response.statusCode, response.body).toBe(201);
-  return response.json() as { id: string };
+  return response.json() as { id: string; organizationId: string };
 }
 
-export async function createListing(domus: TestDomus, caller: Caller, propertyId: string): Promise<{ id: string }> {
+export async function createListing(domus: TestDomus, caller: Caller, propertyId: string, overrides: Record<string, unknown> = {}) {
   const response = await call(domus, caller, 'POST', '/listings', {
     propertyId,
     kind: 'sale',
     title: 'Canal-side apartment with balcony',
     description: 'Bright two-bedroom apartment on the Keizersgracht.',
     askingPrice: { amountMinor: 65_000_000, currency: 'EUR' },
+    ...overrides,
   });
   expect(response.statusCode, response.body).toBe(201);
-  return response.json() as { id: string };
+  return response.json() as { id: string; version: number; status: string };
 }
 
-export async function setStatus(domus: TestDomus, caller: Caller, listingId: string, status: string): Promise<void> {
+export async function setStatus(domus: TestDomus, caller: Caller, listingId: string, status: string) {
   const response = await call(domus, caller, 'POST', `/listings/${listingId}/status`, { status });
   expect(response.statusCode, response.body).toBe(200);
+  return response.json();
 }
 
-export function expectProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): unknown; body: string }, status: number, code: string, errorPath?: string) {
+export function expectProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): unknown; body: string }, status: number, code: string, errorPath?: string | null) {
   expect(response.statusCode, response.body).toBe(status);
   expect(String(response.headers['content-type'])).toContain('application/problem+json');
   const problem = response.json() as { code: string; errors?: { path: string }[] };
