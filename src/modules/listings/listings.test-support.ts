@@ -2,7 +2,6 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import sharp from 'sharp';
-import { expect } from 'vitest';
 import type { TestDomus } from '../../../test/support/harness';
 import type { ImportRecord } from './listings.import-types';
 
