@@ -107,7 +107,8 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
       rateLimitNamespace: overrides.rateLimitNamespace,
     });
     app.addHook('onRequest', async (request, reply) => {
-      request.auth = await identity.authenticate(request, reply);
+      // Only the API acts for a caller: static assets, probes and docs never pay a session lookup.
+      if (request.url.startsWith('/api/')) request.auth = await identity.authenticate(request, reply);
     });
 
     app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
