@@ -19,6 +19,7 @@ import type { PlatformServices } from './platform/services';
 import { createIdentityModule, type IdentityModule } from './modules/identity';
 import { createListingsModule, type ListingsModule } from './modules/listings';
 import { createDealsModule, type DealsModule } from './modules/deals';
+import { createSecurityModule, type SecurityModule } from './modules/security';
 
 export interface DomusOverrides {
   clock?: Clock;
@@ -34,7 +35,7 @@ export interface DomusOverrides {
 export interface Domus {
   app: FastifyInstance;
   platform: PlatformServices;
-  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule };
+  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule };
   /** Stops accepting requests, lets in-flight ones finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -87,7 +88,8 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     const identity = createIdentityModule(platform);
     const listings = createListingsModule(platform, { access: identity.access });
     const deals = createDealsModule(platform, { access: identity.access, listings: listings.service });
-    const modules = { identity, listings, deals };
+    const security = createSecurityModule(platform, { identity });
+    const modules = { identity, listings, deals, security };
 
     const tileHost = safeOrigin(config.MAP_TILE_URL);
     let rateLimitRedis: Redis | undefined;
