@@ -28,6 +28,8 @@ export type HttpServer = FastifyInstance;
 export interface AuthContext {
   userId: string | null;
   sessionId: string | null;
+  /** When this session last passed a second factor (log-in MFA, passkey or step-up); null if never. */
+  mfaVerifiedAt?: Date | null;
   /** Set when the caller is a machine using an organization API key. */
   apiKey: { id: string; organizationId: string; scopes: string[] } | null;
 }

@@ -19,6 +19,8 @@ interface SessionsTable {
   revoked_at: Date | null;
   ip: string | null;
   user_agent: string | null;
+  /** Set when the session passed a second factor (MFA at log-in, passkey, step-up). */
+  mfa_verified_at: Date | null;
 }
 interface OrganizationsTable {
   id: string;
@@ -108,7 +110,7 @@ export class IdentityRepository {
     return this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.id', 'sessions.user_id', 'sessions.last_seen_at', 'sessions.expires_at'])
+      .select(['sessions.id', 'sessions.user_id', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.mfa_verified_at'])
       .where('sessions.id', '=', id)
       .where('sessions.revoked_at', 'is', null)
       .where('sessions.expires_at', '>', now)
@@ -117,6 +119,18 @@ export class IdentityRepository {
 
   touchSession(id: string, now: Date, expiresAt: Date) {
     return this.db.updateTable('sessions').set({ last_seen_at: now, expires_at: expiresAt }).where('id', '=', id).execute();
+  }
+
+  markSessionMfaVerified(id: string, at: Date) {
+    return this.db.updateTable('sessions').set({ mfa_verified_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  /** Revokes every active session of a user except `keepId`; returns how many ended. */
+  async revokeOtherSessions(userId: string, keepId: string | null, now: Date): Promise<number> {
+    let query = this.db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+    if (keepId) query = query.where('id', '!=', keepId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   revokeSession(id: string, now: Date) {

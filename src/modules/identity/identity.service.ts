@@ -76,7 +76,11 @@ export class IdentityService {
   }
 
   /** Creates a server-side session and returns the opaque token for the cookie. */
-  async openSession(userId: string, client: { ip?: string; userAgent?: string }): Promise<{ token: string; expiresAt: Date }> {
+  async openSession(
+    userId: string,
+    client: { ip?: string; userAgent?: string },
+    options: { mfaVerifiedAt?: Date | null } = {},
+  ): Promise<{ token: string; expiresAt: Date }> {
     const now = this.now();
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + this.options.sessionTtlHours * 3_600_000);
@@ -89,6 +93,7 @@ export class IdentityService {
       revoked_at: null,
       ip: client.ip ?? null,
       user_agent: client.userAgent?.slice(0, 400) ?? null,
+      mfa_verified_at: options.mfaVerifiedAt ?? null,
     });
     return { token, expiresAt };
   }
@@ -106,7 +111,26 @@ export class IdentityService {
       // Sliding expiry, written at most every five minutes per session.
       await this.repository.touchSession(session.id, now, new Date(now.getTime() + this.options.sessionTtlHours * 3_600_000));
     }
-    return { userId: session.user_id, sessionId: session.id, apiKey: null };
+    return { userId: session.user_id, sessionId: session.id, mfaVerifiedAt: session.mfa_verified_at, apiKey: null };
+  }
+
+  /** Records that a session passed a second factor now (step-up). */
+  async markSessionMfaVerified(sessionId: string): Promise<Date> {
+    const now = this.now();
+    await this.repository.markSessionMfaVerified(sessionId, now);
+    return now;
+  }
+
+  /** Ends every other session of the user (after a factor was enrolled or removed); returns the count. */
+  revokeOtherSessions(userId: string, keepSessionId: string | null): Promise<number> {
+    return this.repository.revokeOtherSessions(userId, keepSessionId, this.now());
+  }
+
+  /** Checks the user's password without logging in (fresh authentication before sensitive changes). */
+  async checkPassword(userId: string, password: string): Promise<boolean> {
+    const user = await this.repository.findUserById(userId);
+    if (!user) return false;
+    return verifyPassword(user.password_hash, password);
   }
 
   async getUser(userId: string): Promise<User> {
