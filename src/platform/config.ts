@@ -68,6 +68,16 @@ export const configSchema = z.object({
   TRUST_PROXY: booleanFromEnv.default(false),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  // Tokenization (docs/tokenization.md): without CHAIN_RPC_URL an in-process EVM persisted under DATA_DIR/chain.
+  CHAIN_RPC_URL: optionalUrl(['http:', 'https:']),
+  CHAIN_SIGNER_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 32-byte hex private key starting with 0x')
+    .optional(),
+  CHAIN_STABLECOIN_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte hex address').optional(),
+  CHAIN_CONFIRMATIONS: z.coerce.number().int().min(0).max(1000).optional(),
+  CHAIN_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  CHAIN_RECORD_PERIOD_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(86_400),
 });
 
 type ParsedEnvironment = z.infer<typeof configSchema>;
@@ -113,6 +123,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     if (missing.length > 0) {
       throw new ConfigError(missing.map((variable) => ({ variable, message: 'is required when FILE_STORE=s3' })));
     }
+  }
+  if (value.CHAIN_RPC_URL && !value.CHAIN_SIGNER_KEY) {
+    throw new ConfigError([{ variable: 'CHAIN_SIGNER_KEY', message: 'is required when CHAIN_RPC_URL is set (the operator key that deploys and administers the contracts)' }]);
   }
   return { ...value, PUBLIC_URL: value.PUBLIC_URL ?? `http://localhost:${value.PORT}` };
 }
