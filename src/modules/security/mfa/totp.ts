@@ -66,7 +66,8 @@ export async function checkTotp(
     epochTolerance: allowedDriftSteps * parameters.period,
   };
   const result = await verify(options);
-  if (!result.valid) return { valid: false, replayed: false };
+  // verify() answers the TOTP result shape (with the matched period's start) for the TOTP strategy.
+  if (!result.valid || !('epoch' in result)) return { valid: false, replayed: false };
   const timeStep = Math.floor(result.epoch / parameters.period);
   if (lastUsedStep !== null && timeStep <= lastUsedStep) return { valid: false, replayed: true };
   return { valid: true, timeStep };
