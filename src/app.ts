@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
+import { AuditLog } from './platform/audit';
 import { systemClock, type Clock } from './platform/clock';
 import type { Config } from './platform/config';
 import { CursorCodec } from './platform/cursor';
@@ -72,6 +73,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
           })
         : new LocalFileStore(path.join(config.DATA_DIR, 'files')));
     const secrets = overrides.secrets ?? loadSecrets(config);
+    const clock = overrides.clock ?? systemClock;
     const platform: PlatformServices = {
       config,
       logger,
@@ -79,9 +81,10 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
       db: database.db,
       bus,
       files,
-      clock: overrides.clock ?? systemClock,
+      clock,
       secrets,
       cursors: new CursorCodec(secrets),
+      audit: new AuditLog(database.db, { clock, secrets, logger }),
       nodeId,
     };
 

@@ -14,6 +14,7 @@ import { createDomus, type Domus } from './app';
 import { collectStats, csvPresets, importCsv, seedDemoData, slugForName, type CsvImportSummary } from './modules/importer';
 import { roles, type Role } from './modules/identity';
 import { evaluateCsv, EvaluationInputError, type EvaluationResult } from './modules/valuation';
+import { readAuditExport, verifyAuditEntries, writeAuditExport } from './platform/audit-verify';
 import { ConfigError, loadConfig, type Config } from './platform/config';
 import { migrateToLatest, openDatabase, SqlFolderMigrationProvider } from './platform/db';
 
@@ -223,6 +224,36 @@ function buildProgram(): Command {
       }
       printEvaluation(options.csv, result);
       if (options.json) out(JSON.stringify(result.metrics));
+    });
+
+  const audit = program.command('audit').summary('the tamper-evident audit log: verify the hash chain, export as JSON lines');
+  audit
+    .command('verify')
+    .summary('walk the audit hash chain and report any edited, reordered, inserted or deleted entry')
+    .description('Recomputes every entry hash, checks each link to the previous entry and the HMAC-signed chain head. Exit code 1 when anything is wrong, naming the sequence number and what happened. With --file, verifies an exported JSON-lines file instead (no database needed; the signed head is not checked).')
+    .option('--file <file>', 'verify an export made by `audit export` instead of the database')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { file?: string; json?: boolean }) => {
+      const result = options.file
+        ? await verifyAuditEntries(await readAuditExport(options.file).catch((error: Error) => { throw new CommandFailed(error.message); }))
+        : await withDomus((domus) => domus.platform.audit.verify());
+      if (options.json) out(JSON.stringify(result, null, 2));
+      else {
+        out(`${grouped(result.entries)} audit entries checked${result.entries > 0 ? `, last ${result.lastSeq} (${result.lastHash.slice(0, 16)}…)` : ''}`);
+        for (const problem of result.problems) out(`  seq ${problem.seq}  ${problem.kind.padEnd(13)} ${problem.message}`);
+        if (result.truncated) out('  ... more problems not listed');
+      }
+      if (!result.ok) throw new CommandFailed(`The audit chain is broken: ${result.problems.length}${result.truncated ? '+' : ''} problem(s).`);
+      if (!options.json) out('The audit chain is intact.');
+    });
+  audit
+    .command('export')
+    .summary('write the audit log as JSON lines (one entry per line, with its hashes)')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--from <seq>', 'start at this sequence number', positiveInteger, 1)
+    .action(async (options: { out?: string; from: number }) => {
+      const count = await withDomus((domus) => writeAuditExport(domus.platform.audit, options.out ?? process.stdout, { fromSeq: options.from }));
+      note(`Exported ${grouped(count)} audit entries${options.out ? ` to ${options.out}` : ''}.`);
     });
 
   return program;

@@ -119,7 +119,9 @@ export class SqlFolderMigrationProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(db: Database, logger?: Logger): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new SqlFolderMigrationProvider() });
+  // Unordered: modules land migrations in parallel, so a new file may sort before one an existing
+  // database applied already; it is then applied, instead of refusing to boot.
+  const migrator = new Migrator({ db, provider: new SqlFolderMigrationProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const applied = (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
   for (const result of results ?? []) {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { AuditLog } from './audit';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { CursorCodec } from './cursor';
@@ -19,6 +20,8 @@ export interface PlatformServices {
   clock: Clock;
   secrets: Secrets;
   cursors: CursorCodec;
+  /** The append-only, hash-chained audit log (`platform.audit.record({...})`). */
+  audit: AuditLog;
   /** Identifies this process among the nodes of a cluster (events, logs). */
   nodeId: string;
 }
