@@ -15,3 +15,4 @@ export { inferColumnTypes, isMissing, parseNumber, parseBoolean, parseDate, type
 export { buildFeatures, type FeatureBuildInput, type FeatureSet } from './tabular-features.js';
 export { leastSquares, type LeastSquaresOptions, type LeastSquaresResult } from './least-squares.js';
 export * from './price-index/index.js';
+export * from './timeseries/index.js';
