@@ -58,7 +58,7 @@ export function dealsRoutes(service: DealsService): FastifyPluginAsync {
       }[action];
       app.post(`/deals/:id/offers/:offerId/${action}`, {
         schema: { tags, summary, params: offerParams, body: offerActionBody, response: { 200: dealSchema, ...problemResponses(400, 401, 403, 404, 409) } },
-      }, async (request) => service.actOnOffer(request.auth, request.params.id, request.params.offerId, action, request.body));
+      }, async (request) => service.actOnOffer(request.auth, request.params.id, request.params.offerId, action, request.body, { ip: request.ip, requestId: request.id }));
     }
 
     app.get('/deals/:id/events', {

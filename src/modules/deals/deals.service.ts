@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock';
 import type { CursorCodec } from '../../platform/cursor';
+import { actorOf, type AuditLog } from '../../platform/audit';
 import { platformErrors } from '../../platform/errors';
 import type { AuthContext } from '../../platform/http';
 import { newId } from '../../platform/ids';
@@ -25,6 +26,8 @@ export interface DealsServiceDependencies {
   idempotency: IdempotencyKeys;
   cursors: CursorCodec;
   clock: Clock;
+  /** Money actions (accepting, rejecting, withdrawing offers) are audited in their transaction. */
+  audit?: AuditLog;
   logger: Logger;
 }
 
@@ -206,7 +209,14 @@ export class DealsService {
     return { deal: outcome.body, replayed: outcome.replayed };
   }
 
-  async actOnOffer(auth: AuthContext | null, id: string, offerId: string, action: Extract<OfferAction, 'accept' | 'reject' | 'withdraw'>, input: OfferActionInput): Promise<Deal> {
+  async actOnOffer(
+    auth: AuthContext | null,
+    id: string,
+    offerId: string,
+    action: Extract<OfferAction, 'accept' | 'reject' | 'withdraw'>,
+    input: OfferActionInput,
+    client: { ip?: string | null; requestId?: string | null } = {},
+  ): Promise<Deal> {
     const { participation } = await this.requireActor(auth, id);
     const now = this.deps.clock.now();
     return this.repository.transaction(async (trx) => {
@@ -221,6 +231,18 @@ export class DealsService {
       }
       await this.transition(trx, offer, action, participation.side, participation.userId, now, input.reason);
       const updated = await this.bump(trx, locked, now, action === 'accept' ? { status: 'accepted', accepted_offer_id: offer.id } : {});
+      await this.deps.audit?.record(
+        {
+          action: `deals.offer.${action === 'accept' ? 'accepted' : action === 'reject' ? 'rejected' : 'withdrawn'}`,
+          actor: actorOf(auth),
+          ip: client.ip ?? null,
+          requestId: client.requestId ?? null,
+          organizationId: locked.organization_id,
+          target: { type: 'offer', id: offer.id },
+          details: { dealId: id, side: participation.side, amountMinor: offer.amount_minor, currency: offer.currency, offerNumber: offer.number },
+        },
+        trx,
+      );
       return this.view(updated, participation.side, await this.repository.listOffers([id], trx));
     });
   }

@@ -27,6 +27,7 @@ export function createDealsModule(platform: PlatformServices, deps: DealsDepende
     listings: deps.listings,
     idempotency: new IdempotencyKeys(platform.db, platform.clock),
     cursors: platform.cursors,
+    audit: platform.audit,
     clock: platform.clock,
     logger: platform.logger,
   });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { auditContext, type AuditLog } from '../../platform/audit';
 import type { Config } from '../../platform/config';
 import { platformErrors } from '../../platform/errors';
 import { pageSchema, problemResponses, type AuthContext } from '../../platform/http';
@@ -38,7 +39,7 @@ function requireCaller(auth: AuthContext | null): AuthContext {
   return auth;
 }
 
-export function identityRoutes(service: IdentityService, config: Config): FastifyPluginAsync {
+export function identityRoutes(service: IdentityService, config: Config, audit?: AuditLog): FastifyPluginAsync {
   const secureCookie = config.PUBLIC_URL.startsWith('https:');
   const setSessionCookie = (reply: FastifyReply, token: string, expiresAt: Date) =>
     reply.setCookie(sessionCookieName, token, {
@@ -125,17 +126,23 @@ export function identityRoutes(service: IdentityService, config: Config): Fastif
       schema: { tags, summary: 'Add an existing user as a member (admin)', params: organizationIdParams, body: addMemberBody, response: { 201: memberSchema, ...problemResponses(400, 401, 403, 404, 409) } },
     }, async (request, reply) => {
       const member = await service.addMember(requireCaller(request.auth), request.params.orgId, request.body.email, request.body.role);
+      await audit?.record({ ...auditContext(request), action: 'identity.member.added', organizationId: request.params.orgId, target: { type: 'user', id: member.userId }, details: { role: member.role } });
       return reply.code(201).send(member);
     });
 
     app.patch('/organizations/:orgId/members/:userId', {
       schema: { tags, summary: "Change a member's role (admin; owner for admin/owner roles)", params: memberParams, body: updateMemberBody, response: { 200: memberSchema, ...problemResponses(400, 401, 403, 404, 409) } },
-    }, async (request) => service.changeMemberRole(requireCaller(request.auth), request.params.orgId, request.params.userId, request.body.role));
+    }, async (request) => {
+      const member = await service.changeMemberRole(requireCaller(request.auth), request.params.orgId, request.params.userId, request.body.role);
+      await audit?.record({ ...auditContext(request), action: 'identity.member.role_changed', organizationId: request.params.orgId, target: { type: 'user', id: member.userId }, details: { role: member.role } });
+      return member;
+    });
 
     app.delete('/organizations/:orgId/members/:userId', {
       schema: { tags, summary: 'Remove a member (admin), or leave (yourself)', params: memberParams, response: { 204: z.null(), ...problemResponses(400, 401, 403, 404, 409) } },
     }, async (request, reply) => {
       await service.removeMember(requireCaller(request.auth), request.params.orgId, request.params.userId);
+      await audit?.record({ ...auditContext(request), action: 'identity.member.removed', organizationId: request.params.orgId, target: { type: 'user', id: request.params.userId } });
       return reply.code(204).send(null);
     });
 
@@ -145,6 +152,7 @@ export function identityRoutes(service: IdentityService, config: Config): Fastif
       const auth = requireCaller(request.auth);
       await service.require(auth, request.params.orgId, 'admin', 'listings:write');
       const created = await service.createApiKey(request.params.orgId, auth.userId, request.body.name, request.body.scopes);
+      await audit?.record({ ...auditContext(request), action: 'identity.api_key.created', organizationId: request.params.orgId, target: { type: 'api_key', id: created.id }, details: { name: created.name, scopes: created.scopes } });
       return reply.code(201).header('cache-control', 'no-store').send(created);
     });
 
@@ -160,6 +168,7 @@ export function identityRoutes(service: IdentityService, config: Config): Fastif
     }, async (request, reply) => {
       await service.require(requireCaller(request.auth), request.params.orgId, 'admin', 'listings:write');
       await service.revokeApiKey(request.params.orgId, request.params.keyId);
+      await audit?.record({ ...auditContext(request), action: 'identity.api_key.revoked', organizationId: request.params.orgId, target: { type: 'api_key', id: request.params.keyId } });
       return reply.code(204).send(null);
     });
   };

@@ -46,7 +46,7 @@ export function createIdentityModule(platform: PlatformServices): IdentityModule
     name: 'identity',
     service,
     authenticate,
-    routes: identityRoutes(service, platform.config),
+    routes: identityRoutes(service, platform.config, platform.audit),
     access: {
       standing: (auth, organizationId) => service.standing(auth, organizationId),
       require: (...args) => service.require(...args),
