@@ -52,6 +52,8 @@ export const configSchema = z.object({
     .optional(),
   SEED_DEMO_DATA: booleanFromEnv.default(true),
   DEMO_LISTINGS: z.coerce.number().int().min(0).max(200_000).default(2400),
+  /** Ids of the organizations whose owners and admins administer the valuation model registry (docs/valuation.md). */
+  VALUATION_ADMIN_ORGANIZATIONS: commaList,
   CORS_ORIGINS: commaList,
   MAP_TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
   MAP_TILE_ATTRIBUTION: z.string().default('© OpenStreetMap contributors'),
@@ -68,6 +70,11 @@ export const configSchema = z.object({
   TRUST_PROXY: booleanFromEnv.default(false),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  // Realtime gateway (docs/realtime.md).
+  REALTIME_FRAMES_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
+  REALTIME_HISTORY_PER_ROOM: z.coerce.number().int().min(10).max(1_000_000).default(1000),
+  REALTIME_PRESENCE_TTL_MS: z.coerce.number().int().min(500).max(600_000).default(5000),
+  REALTIME_DOCUMENT_IDLE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   // Tokenization (docs/tokenization.md): without CHAIN_RPC_URL an in-process EVM persisted under DATA_DIR/chain.
   CHAIN_RPC_URL: optionalUrl(['http:', 'https:']),
   CHAIN_SIGNER_KEY: z
