@@ -17,11 +17,10 @@ import { newId } from './platform/ids';
 import { createLogger, type Logger } from './platform/logger';
 import { loadSecrets, type Secrets } from './platform/secrets';
 import type { PlatformServices } from './platform/services';
-import { createIdentityModule, sessionCookieName, type IdentityModule } from './modules/identity';
+import { createIdentityModule, type IdentityModule } from './modules/identity';
 import { createListingsModule, type ListingsModule } from './modules/listings';
 import { createDealsModule, type DealsModule } from './modules/deals';
 import { createSecurityModule, type SecurityModule } from './modules/security';
-import { createRealtimeModule, type RealtimeModule } from './modules/realtime';
 
 export interface DomusOverrides {
   clock?: Clock;
@@ -37,7 +36,7 @@ export interface DomusOverrides {
 export interface Domus {
   app: FastifyInstance;
   platform: PlatformServices;
-  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule; realtime: RealtimeModule };
+  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule };
   /** Stops accepting requests, lets in-flight ones finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -93,13 +92,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     const listings = createListingsModule(platform, { access: identity.access });
     const deals = createDealsModule(platform, { access: identity.access, listings: listings.service });
     const security = createSecurityModule(platform, { identity });
-    const realtime = createRealtimeModule(platform, {
-      identity: identity.service,
-      sessionCookieName,
-      deals: deals.service,
-      savedSearches: listings.savedSearches,
-    });
-    const modules = { identity, listings, deals, security, realtime };
+    const modules = { identity, listings, deals, security };
 
     const tileHost = safeOrigin(config.MAP_TILE_URL);
     let rateLimitRedis: Redis | undefined;
@@ -154,7 +147,6 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
       { prefix: '/api/v1' },
     );
 
-    realtime.attach(app);
     await mountWebApp(app);
     await app.ready();
 
@@ -189,7 +181,7 @@ async function mountWebApp(app: FastifyInstance): Promise<void> {
   const indexHtml = await readFile(indexFile, 'utf8');
   const sendIndex = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html').header('cache-control', 'no-cache').send(indexHtml);
   app.get('/', { schema: { hide: true } }, sendIndex);
-  for (const route of ['/listings/*', '/login', '/signup', '/workspace', '/workspace/*', '/saved-searches', '/account', '/account/*', '/deals', '/deals/*']) {
+  for (const route of ['/listings/*', '/login', '/signup', '/workspace', '/workspace/*', '/saved-searches', '/account', '/account/*']) {
     app.get(route, { schema: { hide: true } }, sendIndex);
   }
 }

@@ -93,7 +93,10 @@ export async function signUp(domus: Domus, name = 'Test User'): Promise<SignedIn
   if (response.statusCode !== 201) throw new Error(`sign-up failed: ${response.statusCode} ${response.body}`);
   const cookie = response.cookies.find((item) => item.name === 'domus_session');
   if (!cookie) throw new Error('sign-up set no session cookie');
-  return { id: (response.json() as { user: { id: string } }).user.id, email, cookie: `domus_session=${cookie.value}` };
+  // Sessions are bound to the device they were opened on: send the device cookie beside them.
+  const device = response.cookies.find((item) => item.name === 'domus_device');
+  const cookies = device ? `domus_session=${cookie.value}; domus_device=${device.value}` : `domus_session=${cookie.value}`;
+  return { id: (response.json() as { user: { id: string } }).user.id, email, cookie: cookies };
 }
 
 /** Creates an organization owned by the user and returns its id. */

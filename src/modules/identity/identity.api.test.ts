@@ -20,7 +20,8 @@ describe('sign-up, log-in, log-out', () => {
     const cookie = signUpResponse.cookies.find((item) => item.name === 'domus_session');
     expect(cookie?.httpOnly).toBe(true);
     expect(cookie?.sameSite).toBe('Lax');
-    const header = `domus_session=${cookie?.value}`;
+    const device = signUpResponse.cookies.find((item) => item.name === 'domus_device');
+    const header = `domus_session=${cookie?.value}; domus_device=${device?.value}`;
 
     const me = await domus.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: header } });
     expect(me.statusCode).toBe(200);

@@ -21,6 +21,8 @@ interface SessionsTable {
   user_agent: string | null;
   /** Set when the session passed a second factor (MFA at log-in, passkey, step-up). */
   mfa_verified_at: Date | null;
+  /** The security module's device the session is bound to (issue 3); null for unbound sessions. */
+  device_id: string | null;
 }
 interface OrganizationsTable {
   id: string;
@@ -110,7 +112,7 @@ export class IdentityRepository {
     return this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.id', 'sessions.user_id', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.mfa_verified_at'])
+      .select(['sessions.id', 'sessions.user_id', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.mfa_verified_at', 'sessions.device_id'])
       .where('sessions.id', '=', id)
       .where('sessions.revoked_at', 'is', null)
       .where('sessions.expires_at', '>', now)
@@ -131,6 +133,43 @@ export class IdentityRepository {
     if (keepId) query = query.where('id', '!=', keepId);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  /** The user's active sessions, newest use first (the devices & sessions page). */
+  listActiveSessions(userId: string, now: Date) {
+    return this.db
+      .selectFrom('sessions')
+      .select(['id', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent', 'device_id', 'mfa_verified_at'])
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('last_seen_at', 'desc')
+      .limit(200)
+      .execute();
+  }
+
+  /** Ends the user's active sessions bound to one device; returns how many ended. */
+  async revokeDeviceSessions(userId: string, deviceId: string, now: Date): Promise<number> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Ends one session of a user; false when it is not theirs or already ended. */
+  async revokeUserSession(userId: string, id: string, now: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   revokeSession(id: string, now: Date) {

@@ -7,12 +7,15 @@ import { platformErrors } from '../../platform/errors';
 import { identityErrors } from './identity.errors';
 import { IdentityRepository, type ApiKeyRow, type OrganizationRow, type ProfileRow, type UserRow } from './identity.repository';
 import { roleRank, type ApiKeyScope, type Organization, type Role, type User } from './identity.schema';
+import { openLogInGuard, type AuthenticationExchange, type LogInAssessment, type LogInGuard } from './identity.hooks';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
 
 export interface IdentityServiceOptions {
   sessionTtlHours: number;
   clock: Clock;
   logger: Logger;
+  /** Lock-out, risk and device binding around log-in (the security module); open when absent. */
+  logInGuard?: LogInGuard;
 }
 
 export interface Standing {
@@ -34,6 +37,10 @@ export class IdentityService {
 
   private now(): Date {
     return this.options.clock.now();
+  }
+
+  get guard(): LogInGuard {
+    return this.options.logInGuard ?? openLogInGuard;
   }
 
   // ---- accounts and sessions -------------------------------------------------------------
@@ -63,6 +70,18 @@ export class IdentityService {
     return toUser(row);
   }
 
+  /** Sign-up over HTTP: the guard vets the password and names the device the first session binds to. */
+  async signUpFrom(
+    input: { email: string; password: string; displayName: string },
+    exchange: AuthenticationExchange,
+  ): Promise<{ user: User; deviceId: string | null }> {
+    await this.guard.checkNewPassword(input.password, { email: input.email, displayName: input.displayName });
+    const user = await this.signUp(input);
+    const { deviceId } = await this.guard.accountCreated(user, exchange);
+    return { user, deviceId };
+  }
+
+  /** Checks email and password without the guard (operator tools, loaders, tests). */
   async logIn(email: string, password: string): Promise<User> {
     const user = await this.repository.findUserByEmail(email);
     if (!user) {
@@ -75,11 +94,31 @@ export class IdentityService {
     return toUser(user);
   }
 
+  /**
+   * Log-in over HTTP: the password check between the guard's hooks — lock-out and progressive
+   * delay before, failure counting or the risk decision after (a `deny` throws inside the guard).
+   */
+  async logInFrom(email: string, password: string, exchange: AuthenticationExchange): Promise<{ user: User; assessment: LogInAssessment }> {
+    await this.guard.beforePasswordCheck(email, exchange);
+    const row = await this.repository.findUserByEmail(email);
+    if (!row) {
+      await burnPasswordCheck(password);
+      await this.guard.passwordRejected(email, null, exchange);
+      throw identityErrors.INVALID_CREDENTIALS('The email or the password is wrong.');
+    }
+    if (!(await verifyPassword(row.password_hash, password))) {
+      await this.guard.passwordRejected(email, row.id, exchange);
+      throw identityErrors.INVALID_CREDENTIALS('The email or the password is wrong.');
+    }
+    const user = toUser(row);
+    return { user, assessment: await this.guard.passwordAccepted(user, exchange) };
+  }
+
   /** Creates a server-side session and returns the opaque token for the cookie. */
   async openSession(
     userId: string,
     client: { ip?: string; userAgent?: string },
-    options: { mfaVerifiedAt?: Date | null } = {},
+    options: { mfaVerifiedAt?: Date | null; deviceId?: string | null } = {},
   ): Promise<{ token: string; expiresAt: Date }> {
     const now = this.now();
     const token = randomBytes(32).toString('base64url');
@@ -94,6 +133,7 @@ export class IdentityService {
       ip: client.ip ?? null,
       user_agent: client.userAgent?.slice(0, 400) ?? null,
       mfa_verified_at: options.mfaVerifiedAt ?? null,
+      device_id: options.deviceId ?? null,
     });
     return { token, expiresAt };
   }
@@ -111,7 +151,7 @@ export class IdentityService {
       // Sliding expiry, written at most every five minutes per session.
       await this.repository.touchSession(session.id, now, new Date(now.getTime() + this.options.sessionTtlHours * 3_600_000));
     }
-    return { userId: session.user_id, sessionId: session.id, mfaVerifiedAt: session.mfa_verified_at, apiKey: null };
+    return { userId: session.user_id, sessionId: session.id, mfaVerifiedAt: session.mfa_verified_at, deviceId: session.device_id, apiKey: null };
   }
 
   /** Records that a session passed a second factor now (step-up). */
@@ -131,6 +171,31 @@ export class IdentityService {
     const user = await this.repository.findUserById(userId);
     if (!user) return false;
     return verifyPassword(user.password_hash, password);
+  }
+
+  /** The user's active sessions (the devices & sessions page); ids are the stored hashes, never tokens. */
+  async listSessions(userId: string) {
+    const rows = await this.repository.listActiveSessions(userId, this.now());
+    return rows.map((row) => ({
+      id: row.id,
+      createdAt: row.created_at.toISOString(),
+      lastSeenAt: row.last_seen_at.toISOString(),
+      expiresAt: row.expires_at.toISOString(),
+      ip: row.ip,
+      userAgent: row.user_agent,
+      deviceId: row.device_id,
+      mfaVerifiedAt: row.mfa_verified_at?.toISOString() ?? null,
+    }));
+  }
+
+  /** Ends the user's sessions bound to a device (the device was revoked); returns the count. */
+  revokeDeviceSessions(userId: string, deviceId: string): Promise<number> {
+    return this.repository.revokeDeviceSessions(userId, deviceId, this.now());
+  }
+
+  /** Ends one of the user's sessions; false when no such active session is theirs. */
+  revokeUserSession(userId: string, sessionId: string): Promise<boolean> {
+    return this.repository.revokeUserSession(userId, sessionId, this.now());
   }
 
   async getUser(userId: string): Promise<User> {

@@ -3,6 +3,7 @@ import type { AuthContext, Authenticator } from '../../platform/http';
 import type { ModuleRegistration, PlatformServices } from '../../platform/services';
 import { IdentityRepository } from './identity.repository';
 import { identityRoutes, requireUser, sessionCookieName } from './identity.routes';
+import type { LogInGuard } from './identity.hooks';
 import { IdentityService, type Standing } from './identity.service';
 
 export type { Standing } from './identity.service';
@@ -10,6 +11,7 @@ export type { ApiKeyScope, Role, User, Organization } from './identity.schema';
 export { roleRank, roles } from './identity.schema';
 export { identityErrors } from './identity.errors';
 export { requireUser, sessionCookieName };
+export type { AuthenticationExchange, LogInAssessment, LogInDecision, LogInGuard } from './identity.hooks';
 
 export interface IdentityModule extends ModuleRegistration {
   service: IdentityService;
@@ -25,11 +27,17 @@ export interface OrganizationAccess {
   readableOrganizationIds(auth: AuthContext | null): Promise<string[]>;
 }
 
-export function createIdentityModule(platform: PlatformServices): IdentityModule {
+export interface IdentityOptions {
+  /** Lock-out, risk decision and device binding around log-in (the security module's guard). */
+  logInGuard?: LogInGuard;
+}
+
+export function createIdentityModule(platform: PlatformServices, options: IdentityOptions = {}): IdentityModule {
   const service = new IdentityService(new IdentityRepository(platform.db), {
     sessionTtlHours: platform.config.SESSION_TTL_HOURS,
     clock: platform.clock,
     logger: platform.logger,
+    logInGuard: options.logInGuard,
   });
 
   const authenticate: Authenticator = async (request: FastifyRequest, _reply: FastifyReply) => {
@@ -39,7 +47,11 @@ export function createIdentityModule(platform: PlatformServices): IdentityModule
       if (match?.[1]?.startsWith('dk_')) return service.resolveApiKey(match[1]);
     }
     const token = request.cookies[sessionCookieName];
-    return token ? service.resolveSession(token) : null;
+    if (!token) return null;
+    const auth = await service.resolveSession(token);
+    // A session bound to a device is valid only with that device's signed cookie beside it.
+    if (auth?.deviceId && auth.userId && !service.guard.sessionDeviceMatches(request, auth.deviceId, auth.userId)) return null;
+    return auth;
   };
 
   return {
