@@ -70,6 +70,13 @@ export const configSchema = z.object({
   TRUST_PROXY: booleanFromEnv.default(false),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  // WebAuthn passkeys: the relying-party id (default: PUBLIC_URL's host) and origins accepted
+  // besides PUBLIC_URL's (e.g. the Vite dev server).
+  WEBAUTHN_RP_ID: z.string().trim().min(1).regex(/^[a-z0-9.-]+$/i, 'must be a host name such as example.com').optional(),
+  WEBAUTHN_ORIGINS: commaList.refine(
+    (origins) => origins.every((origin) => /^https?:\/\/[^/\s]+$/.test(origin)),
+    'must be comma-separated origins such as http://localhost:5173',
+  ),
   // Realtime gateway (docs/realtime.md).
   REALTIME_FRAMES_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
   REALTIME_HISTORY_PER_ROOM: z.coerce.number().int().min(10).max(1_000_000).default(1000),
