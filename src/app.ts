@@ -21,6 +21,7 @@ import { createIdentityModule, type IdentityModule } from './modules/identity';
 import { createListingsModule, type ListingsModule } from './modules/listings';
 import { createDealsModule, type DealsModule } from './modules/deals';
 import { createSecurityModule, type SecurityModule } from './modules/security';
+import { createMarketModule, type MarketModule } from './modules/market';
 
 export interface DomusOverrides {
   clock?: Clock;
@@ -36,7 +37,7 @@ export interface DomusOverrides {
 export interface Domus {
   app: FastifyInstance;
   platform: PlatformServices;
-  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule };
+  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule; market: MarketModule };
   /** Stops accepting requests, lets in-flight ones finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -92,7 +93,8 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     const listings = createListingsModule(platform, { access: identity.access });
     const deals = createDealsModule(platform, { access: identity.access, listings: listings.service });
     const security = createSecurityModule(platform, { identity });
-    const modules = { identity, listings, deals, security };
+    const market = createMarketModule(platform);
+    const modules = { identity, listings, deals, security, market };
 
     const tileHost = safeOrigin(config.MAP_TILE_URL);
     let rateLimitRedis: Redis | undefined;

@@ -21,6 +21,7 @@ export type { BulkImportOptions } from './listings.bulk-import';
 export { allowedTransitions, isAllowedTransition } from './listings.workflow';
 export { listingsErrors } from './listings.errors';
 export { ListingsService } from './listings.service';
+export { ListingsMarketFeed, type MarketArea, type MarketAreaLevel, type MarketSaleRecord } from './listings.market-feed';
 
 export interface ListingsModule extends ModuleRegistration {
   service: ListingsService;
