@@ -8,6 +8,7 @@ export * from './metrics.js';
 export { SplitConformal, type ConformalInterval, type ConformalCalibrationInput, type SplitConformalJson } from './conformal.js';
 export { randomSplit, timeSplit, kFold, type Split } from './split.js';
 export { KnnIndex, haversineKm, type Neighbour, type KnnQueryOptions } from './knn.js';
+export { SpatialIndex, type SpatialNeighbour } from './spatial-index.js';
 export { createMatrix, matrixFromRows, matrixRow, selectRows, selectValues, type Matrix } from './matrix.js';
 export { createRng, permutation, normal, type Rng } from './random.js';
 export { inferColumnTypes, isMissing, parseNumber, parseBoolean, parseDate, type ColumnType, type ColumnKind } from './tabular-types.js';

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { parseAvm, serializeAvm, AvmFormatError } from './format.js';
+import { propertyValues, salesFromProperties } from './listings-sales.js';
+import { trainAvm } from './model.js';
+import { selectSales } from './sales.js';
+import { syntheticSales } from './synthetic-sales.js';
+import { valueSubject } from './valuate.js';
+
+const gbdt = { maxIterations: 120, learningRate: 0.1 };
+const sales = syntheticSales(1500, 3);
+const table = salesFromProperties(sales);
+const trainRows = Uint32Array.from({ length: 1200 }, (_, i) => i);
+const avm = trainAvm(selectSales(table, trainRows), { seed: 1, gbdt, calibration: 'random' });
+const today = Date.UTC(2026, 0, 1);
+
+describe('the AVM', () => {
+  it('values held-out sales close to their price, with an 80% range that holds about 80% of them', () => {
+    let covered = 0;
+    const errors: number[] = [];
+    for (const sale of sales.slice(1200)) {
+      const v = valueSubject(avm, { values: propertyValues(sale.facts), latitude: sale.latitude, longitude: sale.longitude, at: sale.soldAt }, { explain: false });
+      errors.push(Math.abs(v.value - sale.price) / sale.price);
+      if (sale.price >= v.range.lower && sale.price <= v.range.upper) covered++;
+      expect(v.range.lower).toBeLessThan(v.value);
+      expect(v.range.upper).toBeGreaterThan(v.value);
+    }
+    errors.sort((a, b) => a - b);
+    // The noise alone is 8% in log terms: a median error near 6% means the model found the structure.
+    expect(errors[errors.length >> 1]).toBeLessThan(0.09);
+    expect(covered / 300).toBeGreaterThan(0.7);
+    expect(covered / 300).toBeLessThan(0.9);
+  });
+
+  it('explains a value with contributions that add up to it, and lists the comparables used', () => {
+    const sale = sales[1300]!;
+    const v = valueSubject(avm, { values: propertyValues(sale.facts), latitude: sale.latitude, longitude: sale.longitude, at: today });
+    const explanation = v.explanation!;
+    const total = explanation.contributions.reduce((sum, c) => sum + c.amount, explanation.baseValue);
+    expect(Math.abs(total - v.value)).toBeLessThan(1); // the value is rounded to whole units
+    const logTotal = explanation.contributions.reduce((sum, c) => sum + c.logContribution, Math.log(explanation.baseValue));
+    expect(logTotal).toBeCloseTo(Math.log(v.value), 3);
+    expect(explanation.contributions.map((c) => c.feature)).toEqual(expect.arrayContaining(['livingAreaM2', 'location', 'neighbourhood prices', 'comparable sales', 'market date']));
+    // Size drives the synthetic prices: a big home's living area contributes positively.
+    const big = valueSubject(avm, { values: propertyValues({ ...sale.facts, livingAreaM2: 190 }), latitude: sale.latitude, longitude: sale.longitude, at: today });
+    expect(big.explanation!.contributions.find((c) => c.feature === 'livingAreaM2')!.amount).toBeGreaterThan(0);
+    expect(big.value).toBeGreaterThan(v.value);
+    expect(v.comparables).toHaveLength(avm.parts.blend.k);
+    expect(v.comparables.every((c) => c.ref.startsWith('synthetic:') && c.distanceKm >= 0)).toBe(true);
+    expect(v.comparables.reduce((sum, c) => sum + c.weight, 0)).toBeCloseTo(1, 3);
+  });
+
+  it('marks a place far from every sale and an impossible size as low confidence, with the reasons', () => {
+    const sale = sales[1300]!;
+    const far = valueSubject(avm, { values: propertyValues(sale.facts), latitude: sale.latitude + 3, longitude: sale.longitude, at: today });
+    expect(far.confidence).toMatchObject({ grade: 'D', lowConfidence: true });
+    expect(far.confidence.reasons.join(' ')).toMatch(/nearest known sale is \d+\.\d km away/);
+    const huge = valueSubject(avm, { values: propertyValues({ ...sale.facts, livingAreaM2: 5000 }), latitude: sale.latitude, longitude: sale.longitude, at: today });
+    expect(huge.confidence.grade).toBe('D');
+    expect(huge.confidence.reasons.join(' ')).toContain('livingAreaM2 = 5000 is outside every training sale');
+    const typical = valueSubject(avm, { values: propertyValues(sale.facts), latitude: sale.latitude, longitude: sale.longitude, at: today });
+    expect(typical.confidence.lowConfidence).toBe(false);
+  });
+
+  it('survives serialisation bit for bit and refuses other formats', () => {
+    const copy = parseAvm(serializeAvm(avm));
+    const sale = sales[1400]!;
+    const subject = { values: propertyValues(sale.facts), latitude: sale.latitude, longitude: sale.longitude, at: today };
+    expect(valueSubject(copy, subject)).toEqual(valueSubject(avm, subject));
+    expect(() => parseAvm('{"format":"domus-avm","version":99}')).toThrow(AvmFormatError);
+    expect(() => parseAvm('not json')).toThrow(/not JSON/);
+  });
+
+  it('brings older sales to today with its market index (the synthetic market rises 6% a year)', () => {
+    const values = avm.parts.market.values;
+    expect(values[values.length - 1]).toBe(0);
+    expect(values[0]).toBeLessThan(-0.03);
+  });
+});

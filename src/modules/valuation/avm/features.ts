@@ -1,0 +1,188 @@
+/**
+ * The AVM's features, the same for training rows and for a subject at valuation time:
+ * the property's own columns; the place (latitude, longitude and rotations of them, because a
+ * tree splits on one axis at a time and a diagonal boundary costs it many splits); the sale
+ * date; and neighbourhood levels — medians of nearby sales' prices brought to today by the
+ * market index, per unit of size and as totals, over the nearest sales in place and in place
+ * and size (comparables). Training rows see only sales of other folds (out of fold), so no
+ * row's features contain its own price.
+ */
+import { createRng, permutation, SpatialIndex } from '../../../ml/index.js';
+import type { SalesTable } from './sales.js';
+
+const DAY_MS = 86_400_000;
+/** Rotations of the coordinates, degrees. */
+export const ROTATIONS = [15, 30, 45, 60, 75, 105, 120, 135, 150, 165] as const;
+const LEVEL_COUNTS = [5, 15, 50] as const;
+const COMPARABLE_COUNTS = [5, 15] as const;
+/** Sales fetched by place before re-ranking by place and size. */
+export const CANDIDATES = 60;
+/** Kilometres that one unit of log size counts as (a 10% size difference ≈ 500 m). */
+export const SIZE_KM = 5;
+
+export const neighbourFeatureNames = [
+  ...LEVEL_COUNTS.map((k) => `area_price_level_${k}`),
+  ...LEVEL_COUNTS.map((k) => `area_unit_price_level_${k}`),
+  ...COMPARABLE_COUNTS.map((k) => `comparables_unit_price_${k}`),
+  'distance_to_50th_sale_km',
+];
+
+/** A monthly market index in log points; index(month) + today's level brings a price to today. */
+export interface MarketIndex {
+  readonly firstMonth: number;
+  /** log index of each month from firstMonth; the last is the reference (0). */
+  readonly values: number[];
+}
+
+export function monthOf(time: number): number {
+  const date = new Date(time);
+  return date.getUTCFullYear() * 12 + date.getUTCMonth();
+}
+
+/** log factor that brings a sale of `time` to the index's latest month (0 outside the range's end). */
+export function toToday(index: MarketIndex, time: number): number {
+  if (!Number.isFinite(time) || index.values.length === 0) return 0;
+  const m = Math.min(Math.max(monthOf(time) - index.firstMonth, 0), index.values.length - 1);
+  return index.values[index.values.length - 1]! - index.values[m]!;
+}
+
+/** What neighbourhood features need of the pool of known sales. */
+export interface NeighbourPool {
+  readonly index: SpatialIndex;
+  /** log price brought to today. */
+  readonly logPrice: Float64Array;
+  /** log price per unit of size brought to today (NaN without size). */
+  readonly logUnitPrice: Float64Array;
+  /** log size (NaN without). */
+  readonly logSize: Float64Array;
+}
+
+export function sizeValues(table: SalesTable): Float64Array | null {
+  const c = table.columns.findIndex((column) => column.name === table.sizeColumn);
+  return c >= 0 ? table.values[c]! : null;
+}
+
+export function buildPool(table: SalesTable, market: MarketIndex): NeighbourPool {
+  const size = sizeValues(table);
+  const n = table.price.length;
+  const logPrice = new Float64Array(n);
+  const logUnitPrice = new Float64Array(n);
+  const logSize = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const today = Math.log(table.price[i]!) + toToday(market, table.soldAt[i]!);
+    logPrice[i] = today;
+    logSize[i] = size && size[i]! > 0 ? Math.log(size[i]!) : Number.NaN;
+    logUnitPrice[i] = today - logSize[i]!;
+  }
+  return { index: SpatialIndex.build(table.latitude, table.longitude), logPrice, logUnitPrice, logSize };
+}
+
+/** Neighbourhood features of one place (and size), writing into out (neighbourFeatureNames order). */
+export function neighbourFeatures(pool: NeighbourPool, latitude: number, longitude: number, logSize: number, out: Float64Array, offset: number, accept?: (i: number) => boolean): void {
+  const found = pool.index.nearest(latitude, longitude, CANDIDATES, accept);
+  let at = offset;
+  const scratch = new Float64Array(CANDIDATES);
+  const level = (values: Float64Array, order: readonly number[], k: number) => {
+    let m = 0;
+    for (let r = 0; r < Math.min(k, order.length); r++) {
+      const v = values[order[r]!]!;
+      if (!Number.isNaN(v)) scratch[m++] = v;
+    }
+    return m === 0 ? Number.NaN : median(scratch.subarray(0, m));
+  };
+  const byPlace = found.map((f) => f.index);
+  for (const k of LEVEL_COUNTS) out[at++] = level(pool.logPrice, byPlace, k);
+  for (const k of LEVEL_COUNTS) out[at++] = level(pool.logUnitPrice, byPlace, k);
+  const byPlaceAndSize = comparableOrder(pool, found, logSize).map((c) => c.index);
+  for (const k of COMPARABLE_COUNTS) out[at++] = level(pool.logUnitPrice, byPlaceAndSize, k);
+  out[at] = found.length >= 50 ? found[49]!.km : found.length > 0 ? found[found.length - 1]!.km : Number.NaN;
+}
+
+/** Candidates re-ranked by place and size: distance² = km² + (SIZE_KM · Δ log size)². */
+export function comparableOrder(pool: NeighbourPool, found: readonly { index: number; km: number }[], logSize: number): { index: number; km: number; score: number }[] {
+  return found
+    .map((f) => {
+      const ds = Number.isNaN(logSize) || Number.isNaN(pool.logSize[f.index]!) ? 0 : SIZE_KM * (pool.logSize[f.index]! - logSize);
+      return { index: f.index, km: f.km, score: Math.sqrt(f.km * f.km + ds * ds) };
+    })
+    .sort((a, b) => a.score - b.score || a.index - b.index);
+}
+
+/** The names of the GBDT's features, in order. */
+export function featureNames(table: Pick<SalesTable, 'columns'>): string[] {
+  return [
+    ...table.columns.map((c) => c.name),
+    'latitude',
+    'longitude',
+    ...ROTATIONS.map((r) => `rotated_coordinates_${r}`),
+    'sale_day',
+    ...neighbourFeatureNames,
+  ];
+}
+
+/** Place and time features of one row, written at out[offset...]. */
+export function placeAndTime(latitude: number, longitude: number, time: number, out: Float64Array, offset: number): number {
+  let at = offset;
+  out[at++] = latitude;
+  out[at++] = longitude;
+  const cosLat = Math.cos((latitude * Math.PI) / 180);
+  for (const r of ROTATIONS) {
+    const angle = (r * Math.PI) / 180;
+    out[at++] = latitude * Math.cos(angle) + longitude * cosLat * Math.sin(angle);
+  }
+  out[at++] = Number.isFinite(time) ? Math.floor(time / DAY_MS) : Number.NaN;
+  return at;
+}
+
+/**
+ * The market index of a table: for every sale, its log unit price (or log price) less the
+ * median of its 15 nearest neighbours from other folds — what is left is mostly time — then
+ * the mean per month, shrunk towards 0 for thin months (20 pseudo-sales) and carried over
+ * months without sales. Only the table's own prices are read.
+ */
+export function marketIndex(table: SalesTable, seed: number): MarketIndex {
+  const n = table.price.length;
+  const times = Array.from(table.soldAt).filter(Number.isFinite);
+  if (times.length === 0) return { firstMonth: 0, values: [] };
+  const first = Math.min(...times.map(monthOf));
+  const last = Math.max(...times.map(monthOf));
+  const flat: MarketIndex = { firstMonth: first, values: new Array<number>(last - first + 1).fill(0) };
+  const pool = buildPool(table, flat);
+  const target = pool.logUnitPrice.some((v) => !Number.isNaN(v)) ? pool.logUnitPrice : pool.logPrice;
+  const folds = foldsOf(n, 5, seed);
+  const sum = new Float64Array(last - first + 1);
+  const count = new Float64Array(last - first + 1);
+  const scratch = new Float64Array(15);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(table.soldAt[i]!) || Number.isNaN(target[i]!)) continue;
+    const found = pool.index.nearest(table.latitude[i]!, table.longitude[i]!, 15, (j) => folds[j] !== folds[i]);
+    let m = 0;
+    for (const f of found) if (!Number.isNaN(target[f.index]!)) scratch[m++] = target[f.index]!;
+    if (m === 0) continue;
+    const month = monthOf(table.soldAt[i]!) - first;
+    sum[month]! += target[i]! - median(scratch.subarray(0, m));
+    count[month]!++;
+  }
+  const values: number[] = [];
+  let carried = 0;
+  for (let m = 0; m <= last - first; m++) {
+    if (count[m]! > 0) carried = sum[m]! / (count[m]! + 20);
+    values.push(carried);
+  }
+  const reference = values[values.length - 1]!;
+  return { firstMonth: first, values: values.map((v) => v - reference) };
+}
+
+/** Fold of each row, seeded: row i is in fold folds[i]. */
+export function foldsOf(n: number, folds: number, seed: number): Int32Array {
+  const order = permutation(n, createRng(seed ^ 0x5eed));
+  const fold = new Int32Array(n);
+  order.forEach((row, rank) => (fold[row] = rank % folds));
+  return fold;
+}
+
+export function median(values: Float64Array): number {
+  const sorted = values.slice().sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
