@@ -16,6 +16,7 @@ const OrganizationListings = lazy(() =>
 );
 const CreateListingForm = lazy(() => import('./workspace/CreateListingForm').then((module) => ({ default: module.CreateListingForm })));
 const ListingEditor = lazy(() => import('./workspace/ListingEditor').then((module) => ({ default: module.ListingEditor })));
+const MarketPage = lazy(() => import('./pages/market/MarketPage').then((module) => ({ default: module.MarketPage })));
 
 function Loading({ children }: { children: ReactNode }) {
   return (
@@ -42,6 +43,7 @@ export function App() {
             <Route path="login" element={<LoginPage />} />
             <Route path="signup" element={<SignupPage />} />
             <Route path="saved-searches" element={<SavedSearchesPage />} />
+            <Route path="market" element={<Loading><MarketPage /></Loading>} />
             <Route
               path="workspace"
               element={

@@ -32,6 +32,9 @@ function Header() {
           <NavLink to="/" end className="nav-link" data-testid="nav-search">
             Search
           </NavLink>
+          <NavLink to="/market" className="nav-link" data-testid="nav-market">
+            Market
+          </NavLink>
           {auth.status === 'signedIn' && (
             <>
               <NavLink to="/saved-searches" className="nav-link" data-testid="nav-saved-searches">
