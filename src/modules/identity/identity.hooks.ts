@@ -23,6 +23,8 @@ export interface LogInAssessment {
 }
 
 export interface LogInGuard {
+  /** Throws a 4xx when the exchange carries malformed client data; runs before anything is written. */
+  vetExchange(exchange: AuthenticationExchange): void;
   /** Before the password is checked: throws to refuse (lock-out, progressive delay). */
   beforePasswordCheck(email: string, exchange: AuthenticationExchange): Promise<void>;
   /** The password was wrong or the account unknown (`userId` null). */
@@ -42,6 +44,7 @@ export interface LogInGuard {
 
 /** No guard: every log-in allowed and sessions unbound (operator tools, unit tests of identity alone). */
 export const openLogInGuard: LogInGuard = {
+  vetExchange: () => undefined,
   beforePasswordCheck: async () => undefined,
   passwordRejected: async () => undefined,
   passwordAccepted: async () => ({ decision: 'allow', score: 0, reasons: [], deviceId: null }),

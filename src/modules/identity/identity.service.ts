@@ -75,6 +75,7 @@ export class IdentityService {
     input: { email: string; password: string; displayName: string },
     exchange: AuthenticationExchange,
   ): Promise<{ user: User; deviceId: string | null }> {
+    this.guard.vetExchange(exchange);
     await this.guard.checkNewPassword(input.password, { email: input.email, displayName: input.displayName });
     const user = await this.signUp(input);
     const { deviceId } = await this.guard.accountCreated(user, exchange);
@@ -99,6 +100,7 @@ export class IdentityService {
    * delay before, failure counting or the risk decision after (a `deny` throws inside the guard).
    */
   async logInFrom(email: string, password: string, exchange: AuthenticationExchange): Promise<{ user: User; assessment: LogInAssessment }> {
+    this.guard.vetExchange(exchange);
     await this.guard.beforePasswordCheck(email, exchange);
     const row = await this.repository.findUserByEmail(email);
     if (!row) {

@@ -3,6 +3,7 @@ import { AppError } from '../../../platform/errors';
 import type { AuthenticationExchange, LogInAssessment, LogInGuard, User } from '../../identity';
 import { accountHash, type AbuseService } from '../abuse/abuse.service';
 import { vetNewPassword } from '../abuse/password-policy';
+import { readSignals } from '../devices/device-signals';
 import type { DevicesService } from '../devices/devices.service';
 import { requestFacts, type RecordAudit } from '../security.audit';
 import type { Geolocator } from './geolocation';
@@ -23,6 +24,10 @@ export class SecurityLogInGuard implements LogInGuard {
     private readonly geolocator: Geolocator,
     private readonly audit: RecordAudit,
   ) {}
+
+  vetExchange({ request }: AuthenticationExchange): void {
+    readSignals(request);
+  }
 
   async beforePasswordCheck(email: string, { request, reply }: AuthenticationExchange): Promise<void> {
     try {
