@@ -1,0 +1,194 @@
+import { z } from 'zod';
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte hex address (0x + 40 hex digits)');
+const uuid = z.uuid();
+const wholeShares = z.number().int('must be a whole number of shares').min(1, 'must be at least 1 share').max(1_000_000_000);
+const usd = z
+  .object({
+    amountMinor: z.number().int('must be whole cents').min(1, 'must be positive').max(9_000_000_000_000),
+    currency: z.literal('USD', { message: 'the platform stablecoin is a US dollar token: use USD' }),
+  })
+  .strict();
+
+export const idParams = z.object({ id: uuid });
+export const orderParams = z.object({ id: uuid, orderId: z.coerce.number().int().min(1) });
+export const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(200).optional() });
+
+export const walletChoice = address
+  .optional()
+  .describe('Your linked own wallet: the answer is the unsigned transactions to sign. Omit to act with your custodial wallet.');
+
+export const tokenizeBody = z
+  .object({
+    listingId: uuid,
+    name: z.string().trim().min(3).max(80).optional().describe('Share token name; defaults to "Domus " + the listing title'),
+    symbol: z.string().trim().regex(/^[A-Z0-9]{2,11}$/, 'must be 2-11 capital letters or digits').optional(),
+    titleDocumentsHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 32-byte hex hash').optional().describe('keccak256 of the title documents; defaults to a hash of the listing'),
+  })
+  .strict();
+export type TokenizeInput = z.infer<typeof tokenizeBody>;
+
+export const createOfferingBody = z
+  .object({
+    pricePerShare: usd,
+    softCapShares: z.number().int().min(0).max(1_000_000_000),
+    hardCapShares: wholeShares,
+    opensAt: z.iso.datetime({ offset: true }).optional().describe('Defaults to now'),
+    closesAt: z.iso.datetime({ offset: true }),
+  })
+  .strict();
+export type CreateOfferingInput = z.infer<typeof createOfferingBody>;
+
+export const purchaseBody = z.object({ shares: wholeShares, wallet: walletChoice }).strict();
+export const claimBody = z.object({ wallet: walletChoice }).strict();
+export const depositBody = z.object({ amount: usd }).strict();
+export const placeOrderBody = z
+  .object({ side: z.enum(['sell', 'buy']), shares: wholeShares, pricePerShare: usd, wallet: walletChoice })
+  .strict();
+export const fillOrderBody = z.object({ shares: wholeShares, wallet: walletChoice }).strict();
+export const cancelOrderBody = z.object({ wallet: walletChoice }).strict();
+export const signedTransactionBody = z
+  .object({ signedTransaction: z.string().regex(/^0x[0-9a-fA-F]+$/, 'must be a hex-encoded signed transaction') })
+  .strict();
+export const linkWalletBody = z
+  .object({
+    address,
+    signature: z.string().regex(/^0x[0-9a-fA-F]+$/, 'must be a hex signature').describe('personal_sign of the message from GET /tokenization/wallets/link-message'),
+  })
+  .strict();
+export const sandboxFundsBody = z.object({ amount: usd }).strict();
+export const kycBody = z
+  .object({
+    fullName: z.string().trim().min(2).max(200),
+    dateOfBirth: z.iso.date(),
+    country: z.number().int().min(1).max(999).describe('ISO 3166-1 numeric country code, e.g. 276 Germany, 250 France, 840 United States'),
+  })
+  .strict();
+
+const moneyOut = z.object({ amountMinor: z.number().int(), currency: z.string() });
+const transactionOut = z.object({ hash: z.string(), blockNumber: z.string(), description: z.string() });
+const unsignedOut = z.object({ from: z.string(), to: z.string(), data: z.string(), value: z.string(), chainId: z.number().int(), description: z.string() });
+
+export const actionResultSchema = z.object({
+  status: z.enum(['done', 'sign']).describe('done: mined with the custodial wallet; sign: sign and POST these to /tokenization/transactions in order'),
+  transactions: z.array(transactionOut),
+  unsignedTransactions: z.array(unsignedOut),
+});
+export type ActionResult = z.infer<typeof actionResultSchema>;
+
+export const offeringSchema = z.object({
+  id: z.string(),
+  tokenizedPropertyId: z.string(),
+  address: z.string().nullable(),
+  pricePerShare: moneyOut,
+  softCapShares: z.number(),
+  hardCapShares: z.number(),
+  opensAt: z.string(),
+  closesAt: z.string(),
+  status: z.enum(['deploying', 'upcoming', 'open', 'awaiting_finalization', 'succeeded', 'failed']),
+  soldShares: z.number(),
+  raised: moneyOut,
+  purchases: z.number().int(),
+});
+export type OfferingView = z.infer<typeof offeringSchema>;
+
+export const tokenizedPropertySchema = z.object({
+  id: z.string(),
+  listingId: z.string(),
+  propertyId: z.string(),
+  organizationId: z.string(),
+  chainId: z.number(),
+  deedId: z.number(),
+  name: z.string(),
+  symbol: z.string(),
+  titleDocumentsHash: z.string(),
+  status: z.enum(['deploying', 'active']),
+  lastError: z.string().nullable(),
+  contracts: z.object({
+    deed: z.string(),
+    registry: z.string(),
+    shares: z.string().nullable(),
+    distributor: z.string().nullable(),
+    market: z.string().nullable(),
+    stablecoin: z.string(),
+  }),
+  recordPeriodSeconds: z.number(),
+  holders: z.number().int(),
+  rent: z.object({ deposited: moneyOut, claimed: moneyOut, deposits: z.number().int() }),
+  offerings: z.array(offeringSchema),
+  createdAt: z.string(),
+});
+export type TokenizedPropertyView = z.infer<typeof tokenizedPropertySchema>;
+
+export const walletSchema = z.object({
+  address: z.string(),
+  custodial: z.boolean(),
+  identityOnChain: z.enum(['not_requested', 'pending', 'synced']),
+  identityError: z.string().nullable(),
+  stablecoinBalance: moneyOut,
+  createdAt: z.string(),
+});
+export type WalletView = z.infer<typeof walletSchema>;
+
+export const kycSchema = z.object({
+  status: z.enum(['none', 'approved', 'rejected', 'revoked']),
+  provider: z.string().nullable(),
+  country: z.number().nullable(),
+  expiresAt: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type KycView = z.infer<typeof kycSchema>;
+
+export const positionSchema = z.object({
+  tokenizedPropertyId: z.string(),
+  name: z.string(),
+  symbol: z.string(),
+  wallet: z.string(),
+  shares: z.number(),
+  eligibleShares: z.number(),
+  pendingShares: z.number(),
+  earnsRentFrom: z.string().nullable().describe('When pending shares start to earn rent (the next record date)'),
+  claimableRent: moneyOut,
+  claimedRent: moneyOut,
+});
+
+export const historyItemSchema = z.object({
+  event: z.string(),
+  contract: z.string(),
+  kind: z.string(),
+  transactionHash: z.string(),
+  blockNumber: z.string(),
+  at: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export const portfolioSchema = z.object({
+  kyc: kycSchema,
+  wallets: z.array(walletSchema),
+  positions: z.array(positionSchema),
+  history: z.array(historyItemSchema),
+});
+export type PortfolioView = z.infer<typeof portfolioSchema>;
+
+export const orderSchema = z.object({
+  orderId: z.number().int(),
+  side: z.enum(['sell', 'buy']),
+  maker: z.string(),
+  shares: z.number(),
+  remainingShares: z.number(),
+  pricePerShare: moneyOut,
+  status: z.enum(['open', 'filled', 'cancelled']),
+  mine: z.boolean(),
+});
+export const orderBookSchema = z.object({ market: z.string().nullable(), orders: z.array(orderSchema) });
+
+export const chainInfoSchema = z.object({
+  chainId: z.number(),
+  kind: z.enum(['in-process', 'rpc']),
+  operator: z.string(),
+  contracts: z.object({ registry: z.string(), deed: z.string(), stablecoin: z.string() }),
+  stablecoin: z.object({ symbol: z.string(), decimals: z.number(), sandbox: z.boolean() }),
+  indexer: z.object({ cursorBlock: z.string().nullable(), headBlock: z.string(), confirmations: z.number() }),
+});
+
+export const relayResultSchema = z.object({ transaction: transactionOut });
