@@ -30,10 +30,10 @@ export interface AuthContext {
   sessionId: string | null;
   /** When this session last passed a second factor (log-in MFA, passkey or step-up); null if never. */
   mfaVerifiedAt?: Date | null;
-  /** The device (security module) the session is bound to; null or absent when unbound. */
-  deviceId?: string | null;
   /** Set when the caller is a machine using an organization API key. */
   apiKey: { id: string; organizationId: string; scopes: string[] } | null;
+  /** Set when the caller is another service presenting a signed service token (platform/service-token.ts). */
+  service?: { name: string; scopes: string[]; tokenId: string } | null;
 }
 
 export type Authenticator = (request: FastifyRequest, reply: FastifyReply) => Promise<AuthContext | null>;
@@ -179,6 +179,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'domus_session' },
           apiKey: { type: 'http', scheme: 'bearer', description: 'Organization API key (dk_...)' },
+          serviceToken: { type: 'http', scheme: 'bearer', description: 'Signed short-lived service token (dst_...; npm run domus -- service-token)' },
         },
       },
     },

@@ -155,11 +155,12 @@ describe('bad input through the HTTP stack', () => {
       code: 'UNSUPPORTED_MEDIA_TYPE',
     },
     {
+      // A public route: on authenticated ones the gateway asks for credentials (401) before validating.
       name: 'malformed path id',
-      request: { method: 'GET', url: '/api/v1/organizations/not-a-uuid' },
+      request: { method: 'GET', url: '/api/v1/listings/not-a-uuid' },
       status: 400,
       code: 'VALIDATION_FAILED',
-      path: 'params.orgId',
+      path: 'params.id',
     },
     {
       name: 'unknown route',

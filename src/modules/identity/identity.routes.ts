@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { policy } from '../../platform/policy';
 import { z } from 'zod';
 import { auditContext, type AuditLog } from '../../platform/audit';
 import type { Config } from '../../platform/config';
@@ -56,7 +57,7 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     const tags = ['identity'];
 
     app.post('/auth/signup', {
-      config: authRateLimit,
+      config: { ...authRateLimit, policy: policy.public('anyone may create an account') },
       schema: { tags, summary: 'Create an account and log in', body: signUpBody, response: { 201: z.object({ user: userSchema }), ...problemResponses(400, 409, 429) } },
     }, async (request, reply) => {
       const user = await service.signUp(request.body);
@@ -66,7 +67,7 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.post('/auth/login', {
-      config: authRateLimit,
+      config: { ...authRateLimit, policy: policy.public('anyone may try to log in; lock-outs and risk checks run in the log-in guard') },
       schema: { tags, summary: 'Log in with email and password', body: logInBody, response: { 200: z.object({ user: userSchema }), ...problemResponses(400, 401, 429) } },
     }, async (request, reply) => {
       const user = await service.logIn(request.body.email, request.body.password);
@@ -76,6 +77,7 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.post('/auth/logout', {
+      config: { policy: policy.public('ends the session named by the cookie, if any') },
       schema: { tags, summary: 'End the current session', response: { 204: z.null() } },
     }, async (request, reply) => {
       const token = request.cookies[sessionCookieName];
@@ -85,6 +87,7 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.get('/auth/me', {
+      config: { policy: policy.self('the signed-in user only') },
       schema: { tags, summary: 'The signed-in user and their organizations', response: { 200: meSchema, ...problemResponses(401) } },
     }, async (request) => {
       const userId = requireUser(request.auth);
@@ -92,14 +95,17 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.get('/me/profile', {
+      config: { policy: policy.self("the caller's own profile") },
       schema: { tags, summary: "The caller's person profile", response: { 200: profileSchema, ...problemResponses(401) } },
     }, async (request) => service.getProfile(requireUser(request.auth)));
 
     app.put('/me/profile', {
+      config: { policy: policy.self("the caller's own profile") },
       schema: { tags, summary: "Replace the caller's person profile", body: updateProfileBody, response: { 200: profileSchema, ...problemResponses(400, 401) } },
     }, async (request) => service.updateProfile(requireUser(request.auth), request.body));
 
     app.post('/organizations', {
+      config: { policy: policy.self('any signed-in person may found an organization and becomes its owner', { tenant: 'none' }) },
       schema: { tags, summary: 'Create an organization (agency); the caller becomes its owner', body: createOrganizationBody, response: { 201: organizationSchema, ...problemResponses(400, 401, 409) } },
     }, async (request, reply) => {
       const organization = await service.createOrganization(requireUser(request.auth), request.body.name, request.body.slug);
@@ -107,22 +113,27 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.get('/organizations', {
+      config: { policy: policy.self("the caller's memberships, or the API key's own organization", { via: ['session', 'apiKey'] }) },
       schema: { tags, summary: "The caller's organizations", response: { 200: pageSchema(organizationSchema), ...problemResponses(401) } },
     }, async (request) => ({ items: await service.listOrganizations(requireCaller(request.auth)), nextCursor: null }));
 
     app.get('/organizations/:orgId', {
+      config: { policy: policy.member('viewer', { apiKeyScope: 'listings:read' }) },
       schema: { tags, summary: 'One organization', params: organizationIdParams, response: { 200: organizationSchema, ...problemResponses(400, 401, 404) } },
     }, async (request) => service.getOrganization(requireCaller(request.auth), request.params.orgId));
 
     app.patch('/organizations/:orgId', {
+      config: { policy: policy.member('admin', { apiKeyScope: 'listings:write' }) },
       schema: { tags, summary: 'Rename an organization (admin)', params: organizationIdParams, body: updateOrganizationBody, response: { 200: organizationSchema, ...problemResponses(400, 401, 403, 404) } },
     }, async (request) => service.renameOrganization(requireCaller(request.auth), request.params.orgId, request.body.name));
 
     app.get('/organizations/:orgId/members', {
+      config: { policy: policy.member('viewer', { apiKeyScope: 'members:read' }) },
       schema: { tags, summary: 'Members and their roles', params: organizationIdParams, response: { 200: pageSchema(memberSchema), ...problemResponses(400, 401, 403, 404) } },
     }, async (request) => ({ items: await service.listMembers(requireCaller(request.auth), request.params.orgId), nextCursor: null }));
 
     app.post('/organizations/:orgId/members', {
+      config: { policy: policy.member('admin', { sensitive: true, ownership: 'admins of the organization in :orgId; only owners grant admin or owner (service)' }) },
       schema: { tags, summary: 'Add an existing user as a member (admin)', params: organizationIdParams, body: addMemberBody, response: { 201: memberSchema, ...problemResponses(400, 401, 403, 404, 409) } },
     }, async (request, reply) => {
       const member = await service.addMember(requireCaller(request.auth), request.params.orgId, request.body.email, request.body.role);
@@ -131,6 +142,7 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.patch('/organizations/:orgId/members/:userId', {
+      config: { policy: policy.member('admin', { sensitive: true, ownership: 'admins of the organization in :orgId; only owners change admin or owner roles (service)' }) },
       schema: { tags, summary: "Change a member's role (admin; owner for admin/owner roles)", params: memberParams, body: updateMemberBody, response: { 200: memberSchema, ...problemResponses(400, 401, 403, 404, 409) } },
     }, async (request) => {
       const member = await service.changeMemberRole(requireCaller(request.auth), request.params.orgId, request.params.userId, request.body.role);
@@ -139,6 +151,7 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.delete('/organizations/:orgId/members/:userId', {
+      config: { policy: policy.member('viewer', { sensitive: true, ownership: 'any member may leave; removing someone else needs admin (service)' }) },
       schema: { tags, summary: 'Remove a member (admin), or leave (yourself)', params: memberParams, response: { 204: z.null(), ...problemResponses(400, 401, 403, 404, 409) } },
     }, async (request, reply) => {
       await service.removeMember(requireCaller(request.auth), request.params.orgId, request.params.userId);
@@ -147,6 +160,7 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.post('/organizations/:orgId/api-keys', {
+      config: { policy: policy.member('admin', { sensitive: true }) },
       schema: { tags, summary: 'Create an API key (admin); the key is shown once', params: organizationIdParams, body: createApiKeyBody, response: { 201: createdApiKeySchema, ...problemResponses(400, 401, 403, 404) } },
     }, async (request, reply) => {
       const auth = requireCaller(request.auth);
@@ -157,6 +171,7 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.get('/organizations/:orgId/api-keys', {
+      config: { policy: policy.member('admin') },
       schema: { tags, summary: "The organization's API keys (without secrets)", params: organizationIdParams, response: { 200: pageSchema(apiKeySchema), ...problemResponses(400, 401, 403, 404) } },
     }, async (request) => {
       await service.require(requireCaller(request.auth), request.params.orgId, 'admin', 'listings:write');
@@ -164,6 +179,7 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     });
 
     app.delete('/organizations/:orgId/api-keys/:keyId', {
+      config: { policy: policy.member('admin', { sensitive: true }) },
       schema: { tags, summary: 'Revoke an API key (admin)', params: apiKeyParams, response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) } },
     }, async (request, reply) => {
       await service.require(requireCaller(request.auth), request.params.orgId, 'admin', 'listings:write');

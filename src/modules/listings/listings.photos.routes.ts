@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { policy } from '../../platform/policy';
 import { z } from 'zod';
 import { platformErrors } from '../../platform/errors';
 import { problemResponses } from '../../platform/http';
@@ -14,6 +15,7 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsync {
     const tags = ['listings'];
 
     app.post('/listings/:id/photos', {
+      config: { policy: policy.resource("agents of the listing's organization (service: 404 / 403)", { apiKeyScope: 'listings:write' }) },
       schema: {
         tags,
         summary: 'Add a photo (agent+): multipart/form-data, the image in the field "file"; JPEG, PNG or WebP, at most 40 megapixels',
@@ -40,6 +42,7 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsync {
     });
 
     app.delete('/listings/:id/photos/:photoId', {
+      config: { policy: policy.resource("agents of the listing's organization (service: 404 / 403)", { apiKeyScope: 'listings:write' }) },
       schema: { tags, summary: 'Remove a photo and its files (agent+)', params: photoParams, response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) } },
     }, async (request, reply) => {
       await photos.delete(request.auth, request.params.id, request.params.photoId);
@@ -47,6 +50,7 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsync {
     });
 
     app.get('/photos/:photoId/:size', {
+      config: { policy: policy.public("photos of public listings; of drafts only for the organization's members (service answers 404)") },
       schema: { tags, summary: 'A photo rendition: thumb (320 px wide, WebP), large (1280 px, WebP) or original', params: photoFileParams, response: problemResponses(400, 404) },
     }, async (request, reply) => {
       const file = await photos.open(request.auth, request.params.photoId, request.params.size);

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { AuthContext } from '../../platform/http';
+import type { RiskAssessor } from '../../platform/policy';
 import type { ModuleRegistration, PlatformServices } from '../../platform/services';
 import type { IdentityModule } from '../identity';
 
@@ -7,7 +9,12 @@ import type { IdentityModule } from '../identity';
  * protection, and the privacy tools. Each area lives in its own sub-folder and adds its routes
  * plugin to `areas` below.
  */
-export interface SecurityModule extends ModuleRegistration {}
+export interface SecurityModule extends ModuleRegistration {
+  /** Consulted by the policy gateway on routes marked `sensitive` (RISK provides it). */
+  riskAssessor?: RiskAssessor;
+  /** The second factors a caller can step up with, named in STEP_UP_REQUIRED challenges (MFA provides it). */
+  stepUpMethods?: (auth: AuthContext) => Promise<string[]>;
+}
 
 export interface SecurityDependencies {
   identity: IdentityModule;
