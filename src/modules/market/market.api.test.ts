@@ -137,6 +137,16 @@ describe('market API', () => {
     const after = (await call(domus, anonymous, 'GET', '/market/index?level=postal&area=1012')).json();
     expect(after.salesUsed).toBe(first.salesUsed + 1);
     expect(after.computedAt).not.toBe(first.computedAt);
+    // The bus handler's work: stale cached rows are recomputed ahead of the next reader.
+    await domus.modules.listings.service.bulkImport(organizationId, [record('Testdam', '1012 ZY', 90, 420_000, day('2025-11-02'), day('2025-12-21'), 'later')]);
+    domus.clock.advance(60_000);
+    expect(await domus.modules.market.service.refreshStale()).toBeGreaterThanOrEqual(1);
+    const refreshedAt = domus.clock.now().toISOString();
+    domus.clock.advance(60_000);
+    const warm = (await call(domus, anonymous, 'GET', '/market/index?level=postal&area=1012')).json();
+    expect(warm.salesUsed).toBe(first.salesUsed + 2);
+    expect(warm.computedAt).toBe(refreshedAt);
+    expect(await domus.modules.market.service.refreshStale()).toBe(0);
     expectProblem(await call(domus, anonymous, 'POST', '/market/recompute', {}), 401, 'UNAUTHENTICATED');
     const recompute = await call(domus, asUser(user), 'POST', '/market/recompute', {});
     expect(recompute.statusCode, recompute.body).toBe(200);
