@@ -30,6 +30,8 @@ export interface AuthContext {
   sessionId: string | null;
   /** When this session last passed a second factor (log-in MFA, passkey or step-up); null if never. */
   mfaVerifiedAt?: Date | null;
+  /** The device (security module) the session is bound to; null or absent when unbound. */
+  deviceId?: string | null;
   /** Set when the caller is a machine using an organization API key. */
   apiKey: { id: string; organizationId: string; scopes: string[] } | null;
   /** Set when the caller is another service presenting a signed service token (platform/service-token.ts). */

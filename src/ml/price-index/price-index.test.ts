@@ -52,6 +52,35 @@ describe('hedonic time-dummy index', () => {
     expect(Math.abs(robust.logIndex[5]! - target)).toBeLessThan(0.25 * Math.abs(plain.logIndex[5]! - target));
   });
 
+  it('absorbs location fixed effects (groups) exactly as dummy columns would', () => {
+    const rng = createRng(9);
+    const period: number[] = [];
+    const logPrice: number[] = [];
+    const district: number[] = [];
+    for (let t = 0; t < 8; t++) {
+      for (let k = 0; k < 120; k++) {
+        // The expensive district (+0.5) takes a growing share of later sales.
+        const d = rng.next() < 0.1 + 0.1 * t ? 1 : rng.below(5) + 2;
+        period.push(t);
+        district.push(d);
+        logPrice.push(12 + 0.02 * t + (d === 1 ? 0.5 : 0.05 * d) + 0.05 * normal(rng));
+      }
+    }
+    const grouped = hedonicIndex({ period, logPrice, groups: district, robust: false });
+    for (let t = 0; t < 8; t++) expect(Math.abs(grouped.logIndex[t]! - 0.02 * t)).toBeLessThan(0.02);
+    const naive = hedonicIndex({ period, logPrice, robust: false });
+    expect(naive.logIndex[7]! - 0.14).toBeGreaterThan(0.2);
+    const dummies = createMatrix(period.length, 6);
+    district.forEach((d, i) => {
+      dummies.values[i * 6 + d - 1] = 1;
+    });
+    const explicit = hedonicIndex({ period, logPrice, features: dummies, robust: false });
+    for (let t = 0; t < 8; t++) expect(grouped.logIndex[t]).toBeCloseTo(explicit.logIndex[t]!, 9);
+    for (let t = 1; t < 8; t++) expect(grouped.standardError[t]).toBeCloseTo(explicit.standardError[t]!, 6);
+    const robust = hedonicIndex({ period, logPrice, groups: district });
+    for (let t = 0; t < 8; t++) expect(Math.abs(robust.logIndex[t]! - 0.02 * t)).toBeLessThan(0.02);
+  });
+
   it('interpolates an empty period, or estimates it under smoothing', () => {
     const { sales } = market(5, 100, 3);
     const kept = sales.filter((s) => s.period !== 1002);

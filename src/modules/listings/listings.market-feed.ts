@@ -18,6 +18,8 @@ export interface MarketSaleRecord {
   postalCode: string | null;
   /** The postal code's first part: '1012 AB' → '1012', '98103-1234' → '98103', 'SW1A 1AA' → 'SW1A'. */
   postalDistrict: string | null;
+  latitude: number | null;
+  longitude: number | null;
   propertyType: PropertyType;
   livingAreaM2: number | null;
   bedrooms: number | null;
@@ -86,12 +88,12 @@ export class ListingsMarketFeed {
   async saleRecords(level: MarketAreaLevel, area: string | null): Promise<MarketSaleRecord[]> {
     const filter: RawBuilder<unknown> = area === null ? sql`true` : level === 'city' ? sql`l.city = ${area}` : sql`${postalDistrict} = ${area}`;
     const result = await sql<{
-      id: string; city: string; country: string; postal_code: string | null; district: string | null; property_type: PropertyType;
+      id: string; city: string; country: string; postal_code: string | null; district: string | null; latitude: number | null; longitude: number | null; property_type: PropertyType;
       living_area_m2: string | number | null; bedrooms: number | null; bathrooms: string | number | null; year_built: number | null;
       currency: string; asking_price_minor: string | number; published_at: Date; closed_at: Date | null; status: MarketSaleRecord['status'];
       closing_price_minor: string | number | null;
     }>`
-      SELECT l.id, l.city, l.country, l.postal_code, ${postalDistrict} AS district, l.property_type, l.living_area_m2, l.bedrooms,
+      SELECT l.id, l.city, l.country, l.postal_code, ${postalDistrict} AS district, p.latitude, p.longitude, l.property_type, l.living_area_m2, l.bedrooms,
              l.bathrooms, p.year_built, l.currency, l.asking_price_minor, l.published_at, l.closed_at, l.status, l.closing_price_minor
       FROM listings l JOIN properties p ON p.id = l.property_id
       WHERE l.kind = 'sale' AND l.published_at IS NOT NULL AND ${filter}`.execute(this.db);
@@ -102,6 +104,8 @@ export class ListingsMarketFeed {
       country: row.country,
       postalCode: row.postal_code,
       postalDistrict: row.district,
+      latitude: num(row.latitude),
+      longitude: num(row.longitude),
       propertyType: row.property_type,
       livingAreaM2: num(row.living_area_m2),
       bedrooms: row.bedrooms,

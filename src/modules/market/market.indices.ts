@@ -7,8 +7,9 @@ import { dominantCurrency } from './market.statistics';
 /**
  * The area index and its forecast, from sold listings (docs/market.md). The index is a robust
  * hedonic time-dummy regression of log closing price on log living area, bedrooms, bathrooms,
- * year built and property type, with a light smoothing penalty (λ = 1) so that thin periods lean
- * on their neighbours and empty ones are estimated instead of left out.
+ * year built, property type and location (a quadratic surface in latitude/longitude, plus a
+ * fixed effect per postal district), with a light smoothing penalty (λ = 1) so that thin periods
+ * lean on their neighbours and empty ones are estimated instead of left out.
  */
 export const indexSmoothing = 1;
 export const minimumIndexSales = 10;
@@ -42,7 +43,12 @@ export function computeAreaIndex(all: readonly MarketSaleRecord[], frequency: Pe
   const distinct = new Set(period);
   if (distinct.size < 2) return { ok: false, reason: `an index needs sales in at least 2 ${frequency}s; all ${records.length} sales fall in one` };
   const types = propertyTypes.filter((type) => records.some((r) => r.propertyType === type)).slice(1);
-  const cols = 4 + types.length;
+  const base = 9;
+  const cols = base + types.length;
+  const located = records.filter((r) => r.latitude !== null && r.longitude !== null);
+  const centre = located.length
+    ? { lat: located.reduce((s, r) => s + r.latitude!, 0) / located.length, lon: located.reduce((s, r) => s + r.longitude!, 0) / located.length }
+    : { lat: 0, lon: 0 };
   const features = createMatrix(records.length, cols);
   records.forEach((r, i) => {
     const row = i * cols;
@@ -50,12 +56,27 @@ export function computeAreaIndex(all: readonly MarketSaleRecord[], frequency: Pe
     features.values[row + 1] = r.bedrooms ?? Number.NaN;
     features.values[row + 2] = r.bathrooms ?? Number.NaN;
     features.values[row + 3] = r.yearBuilt ?? Number.NaN;
+    // Location: offsets from the area's centre and their quadratic terms (NaN when unknown).
+    const dLat = r.latitude === null ? Number.NaN : r.latitude - centre.lat;
+    const dLon = r.longitude === null ? Number.NaN : r.longitude - centre.lon;
+    features.values[row + 4] = dLat;
+    features.values[row + 5] = dLon;
+    features.values[row + 6] = dLat * dLat;
+    features.values[row + 7] = dLon * dLon;
+    features.values[row + 8] = dLat * dLon;
     types.forEach((type, j) => {
-      features.values[row + 4 + j] = r.propertyType === type ? 1 : 0;
+      features.values[row + base + j] = r.propertyType === type ? 1 : 0;
     });
   });
+  // A price level per postal district (listings without one share a level).
+  const districts = new Map<string, number>();
+  const groups = records.map((r) => {
+    const key = r.postalDistrict ?? '';
+    if (!districts.has(key)) districts.set(key, districts.size);
+    return districts.get(key)!;
+  });
   const logPrice = records.map((r) => Math.log(r.closingPriceMinor! / 100));
-  const index: PriceIndex = hedonicIndex({ period, logPrice, features, smoothing: indexSmoothing, robust: true });
+  const index: PriceIndex = hedonicIndex({ period, logPrice, features, groups, smoothing: indexSmoothing, robust: true });
   return {
     ok: true,
     index: {

@@ -51,7 +51,7 @@ export class MarketService {
     const forecast = forecastAreaIndex(index, query.horizon, query.coverage, (label) => parsePeriodLabel(label, query.frequency)!);
     if (!forecast) {
       throw marketErrors.MARKET_DATA_INSUFFICIENT(
-        `A forecast needs an index of at least ${minimumForecastPeriods(query.frequency)} ${query.frequency}s; this area's has ${index.points.length}. Try a finer frequency or a larger area.`,
+        `A forecast needs an index of at least ${minimumForecastPeriods(query.frequency)} ${query.frequency}s of history; this area's has ${index.points.length}.`,
       );
     }
     return {
@@ -110,7 +110,7 @@ export class MarketService {
       result = await this.compute(key, fingerprint);
       if (!result) throw notFound(query);
     }
-    if (!result.index) throw marketErrors.MARKET_DATA_INSUFFICIENT(`No index for this area: ${result.reason}. Try a coarser frequency or a larger area.`);
+    if (!result.index) throw marketErrors.MARKET_DATA_INSUFFICIENT(`No index for this area: ${result.reason}.`);
     return { index: result.index, computedAt: new Date(result.computedAt) };
   }
 
