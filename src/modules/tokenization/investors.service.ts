@@ -74,6 +74,8 @@ export class InvestorsService {
   /** Submits identity details to the sandbox KYC provider and mirrors the decision on chain. */
   async submitKyc(auth: AuthContext | null, input: { fullName: string; dateOfBirth: string; country: number }): Promise<KycView> {
     const userId = requireUser(auth);
+    // The decision is mirrored on chain: with the chain down, answer 503 before recording anything.
+    await this.deps.bootstrap.get();
     const now = this.deps.clock.now();
     const born = new Date(`${input.dateOfBirth}T00:00:00Z`);
     const adultSince = new Date(born);

@@ -135,6 +135,11 @@ export class ChainIndexer {
         });
         cursor = { number: header.number, hash: header.hash };
       }
+      // The chain is shorter than what we indexed (blocks dropped): a re-organisation.
+      if (cursor.number > head) {
+        const reorg = await this.rollBack(cursor.number);
+        return { from: reorg.forkPoint + 1n, to: reorg.forkPoint, events: 0, reorg, target };
+      }
       // The re-organisation check: the block after the cursor must build on the block we indexed.
       const probe = cursor.number + 1n <= head ? await this.header(cursor.number + 1n) : null;
       const onChainCursorHash = probe ? probe.parentHash : (await this.header(cursor.number)).hash;
