@@ -13,6 +13,7 @@ import { migrateToLatest, openDatabase, type DatabaseHandle } from './platform/d
 import { InProcessEventBus, RedisEventBus, type EventBus } from './platform/events';
 import { LocalFileStore, S3FileStore, type FileStore } from './platform/files';
 import { createHttpServer } from './platform/http';
+import { policy, PolicyGateway } from './platform/policy';
 import { newId } from './platform/ids';
 import { createLogger, type Logger } from './platform/logger';
 import { loadSecrets, type Secrets } from './platform/secrets';
@@ -21,6 +22,7 @@ import { createIdentityModule, type IdentityModule } from './modules/identity';
 import { createListingsModule, type ListingsModule } from './modules/listings';
 import { createDealsModule, type DealsModule } from './modules/deals';
 import { createSecurityModule, type SecurityModule } from './modules/security';
+import { roleRank, sessionCookieName as identitySessionCookie } from './modules/identity';
 import { createMarketModule, type MarketModule } from './modules/market';
 
 export interface DomusOverrides {
@@ -36,6 +38,8 @@ export interface DomusOverrides {
 
 export interface Domus {
   app: FastifyInstance;
+  /** The policy gateway: every /api route's declared policy, enforced (platform/policy.ts). */
+  gateway: PolicyGateway;
   platform: PlatformServices;
   modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule; market: MarketModule };
   /** Stops accepting requests, lets in-flight ones finish, then closes the stores. */
@@ -113,10 +117,25 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
       rateLimitRedis,
       rateLimitNamespace: overrides.rateLimitNamespace,
     });
+    // The policy gateway (platform/policy.ts): service tokens, then sessions and API keys, then every
+    // route's declared policy. Installed before any route so that each one is checked and published.
+    const gateway = new PolicyGateway({
+      clock,
+      secrets,
+      audit: platform.audit,
+      logger,
+      standing: (auth, organizationId) => identity.access.standing(auth, organizationId),
+      roleRank,
+      apiKeyMaxRole: 'agent',
+      risk: security.riskAssessor,
+      stepUpMethods: security.stepUpMethods,
+      sessionCookieName: identitySessionCookie,
+    });
     app.addHook('onRequest', async (request, reply) => {
       // Only the API acts for a caller: static assets, probes and docs never pay a session lookup.
-      if (request.url.startsWith('/api/')) request.auth = await identity.authenticate(request, reply);
+      if (request.url.startsWith('/api/')) request.auth = gateway.authenticateServiceToken(request) ?? (await identity.authenticate(request, reply));
     });
+    gateway.install(app);
 
     app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
     app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
@@ -137,7 +156,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
 
     await app.register(
       async (api) => {
-        api.get('/config/public', { schema: { tags: ['platform'], summary: 'Settings the web app needs' } }, async () => ({
+        api.get('/config/public', { config: { policy: policy.public('settings the web app needs before log-in') }, schema: { tags: ['platform'], summary: 'Settings the web app needs' } }, async () => ({
           mapTileUrl: config.MAP_TILE_URL,
           mapTileAttribution: config.MAP_TILE_ATTRIBUTION,
           demoData: config.SEED_DEMO_DATA,
@@ -154,6 +173,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
 
     return {
       app,
+      gateway,
       platform,
       modules,
       close: async () => {
