@@ -7,6 +7,8 @@ export interface RequestOptions {
   json?: unknown;
   formData?: FormData;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. the device signals sent at log-in). */
+  headers?: Record<string, string>;
 }
 
 export const apiBase = '/api/v1';
@@ -30,7 +32,7 @@ export function buildUrl(path: string, query?: RequestOptions['query']): string 
  * an ApiError carrying the problem+json details, so forms can show them per field.
  */
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   let body: BodyInit | undefined;
   if (options.formData) {
     body = options.formData;

@@ -1,4 +1,5 @@
 import { request } from './client';
+import { deviceSignals, deviceSignalsHeader } from '../pages/security/deviceSignals';
 import type {
   Listing,
   ListingInput,
@@ -25,8 +26,9 @@ export const api = {
 
   me: (signal?: Signal) => request<Me>('GET', '/auth/me', { signal }),
   signup: (body: { email: string; password: string; displayName: string }) =>
-    request<{ user: User }>('POST', '/auth/signup', { json: body }),
-  login: (body: { email: string; password: string }) => request<{ user: User }>('POST', '/auth/login', { json: body }),
+    request<{ user: User }>('POST', '/auth/signup', { json: body, headers: { [deviceSignalsHeader]: deviceSignals() } }),
+  login: (body: { email: string; password: string }) =>
+    request<{ user: User }>('POST', '/auth/login', { json: body, headers: { [deviceSignalsHeader]: deviceSignals() } }),
   logout: () => request<void>('POST', '/auth/logout'),
 
   createOrganization: (body: { name: string; slug?: string }) =>
