@@ -11,6 +11,7 @@ import { useAsync, useDocumentTitle } from '../lib/useAsync';
 import { useFormErrors } from '../lib/useFormErrors';
 import { WorkspaceHeader } from './OrganizationListings';
 import { PhotoManager } from './PhotoManager';
+import { TokenizePanel } from '../pages/tokenization/TokenizePanel';
 import { useWorkspace } from './WorkspaceLayout';
 
 function isListing(value: unknown): value is Listing {
@@ -293,6 +294,7 @@ export function ListingEditor() {
         </div>
         <aside className="editor-side">
           <StatusPanel listing={data} canEdit={editable} onChanged={update} />
+          {editable && <TokenizePanel listingId={data.id} listingStatus={data.status} />}
         </aside>
       </div>
     </>

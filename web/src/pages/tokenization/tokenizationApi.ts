@@ -1,0 +1,118 @@
+import { request } from '../../api/client';
+import type { Money } from '../../api/types';
+
+export interface Offering {
+  id: string;
+  tokenizedPropertyId: string;
+  address: string | null;
+  pricePerShare: Money;
+  softCapShares: number;
+  hardCapShares: number;
+  opensAt: string;
+  closesAt: string;
+  status: 'deploying' | 'upcoming' | 'open' | 'awaiting_finalization' | 'succeeded' | 'failed';
+  soldShares: number;
+  raised: Money;
+  purchases: number;
+}
+
+export interface TokenizedProperty {
+  id: string;
+  listingId: string;
+  organizationId: string;
+  chainId: number;
+  deedId: number;
+  name: string;
+  symbol: string;
+  status: 'deploying' | 'active';
+  lastError: string | null;
+  contracts: Record<'deed' | 'registry' | 'shares' | 'distributor' | 'market' | 'stablecoin', string | null>;
+  recordPeriodSeconds: number;
+  holders: number;
+  rent: { deposited: Money; claimed: Money; deposits: number };
+  offerings: Offering[];
+}
+
+export interface ActionResult {
+  status: 'done' | 'sign';
+  transactions: { hash: string; blockNumber: string; description: string }[];
+  unsignedTransactions: { from: string; to: string; data: string; value: string; chainId: number; description: string }[];
+}
+
+export interface Wallet {
+  address: string;
+  custodial: boolean;
+  identityOnChain: 'not_requested' | 'pending' | 'synced';
+  identityError: string | null;
+  stablecoinBalance: Money;
+}
+
+export interface Kyc {
+  status: 'none' | 'approved' | 'rejected' | 'revoked';
+  provider: string | null;
+  country: number | null;
+  expiresAt: string | null;
+  reason: string | null;
+}
+
+export interface Portfolio {
+  kyc: Kyc;
+  wallets: Wallet[];
+  positions: {
+    tokenizedPropertyId: string;
+    name: string;
+    symbol: string;
+    wallet: string;
+    shares: number;
+    eligibleShares: number;
+    pendingShares: number;
+    earnsRentFrom: string | null;
+    claimableRent: Money;
+    claimedRent: Money;
+  }[];
+  history: { event: string; kind: string; transactionHash: string; blockNumber: string; at: string; details: Record<string, unknown> }[];
+}
+
+export interface Order {
+  orderId: number;
+  side: 'sell' | 'buy';
+  maker: string;
+  shares: number;
+  remainingShares: number;
+  pricePerShare: Money;
+  status: 'open' | 'filled' | 'cancelled';
+  mine: boolean;
+}
+
+export interface ChainInfo {
+  chainId: number;
+  kind: 'in-process' | 'rpc';
+  stablecoin: { symbol: string; decimals: number; sandbox: boolean };
+}
+
+const usd = (amountMinor: number): Money => ({ amountMinor, currency: 'USD' });
+
+/** The tokenization REST API (docs/tokenization.md, "API"). */
+export const tokenizationApi = {
+  chain: (signal?: AbortSignal) => request<ChainInfo>('GET', '/tokenization/chain', { signal }),
+  properties: (signal?: AbortSignal) => request<{ items: TokenizedProperty[] }>('GET', '/tokenization/properties', { signal }),
+  property: (id: string, signal?: AbortSignal) => request<TokenizedProperty>('GET', `/tokenization/properties/${id}`, { signal }),
+  tokenize: (listingId: string) => request<TokenizedProperty>('POST', '/tokenization/properties', { json: { listingId } }),
+  openOffering: (propertyId: string, input: { pricePerShareMinor: number; softCapShares: number; hardCapShares: number; closesAt: string }) =>
+    request<Offering>('POST', `/tokenization/properties/${propertyId}/offerings`, {
+      json: { pricePerShare: usd(input.pricePerShareMinor), softCapShares: input.softCapShares, hardCapShares: input.hardCapShares, closesAt: input.closesAt },
+    }),
+  finalize: (offeringId: string) => request<Offering>('POST', `/tokenization/offerings/${offeringId}/finalize`),
+  buy: (offeringId: string, shares: number) => request<ActionResult>('POST', `/tokenization/offerings/${offeringId}/purchases`, { json: { shares } }),
+  deposit: (propertyId: string, amountMinor: number) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/rent-deposits`, { json: { amount: usd(amountMinor) } }),
+  claim: (propertyId: string) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/claims`, { json: {} }),
+  portfolio: (signal?: AbortSignal) => request<Portfolio>('GET', '/tokenization/portfolio', { signal }),
+  createWallet: () => request<Wallet>('POST', '/tokenization/wallets/custodial'),
+  sandboxFunds: (address: string, amountMinor: number) => request<ActionResult>('POST', `/tokenization/wallets/${address}/sandbox-funds`, { json: { amount: usd(amountMinor) } }),
+  submitKyc: (input: { fullName: string; dateOfBirth: string; country: number }) => request<Kyc>('POST', '/tokenization/kyc', { json: input }),
+  orders: (propertyId: string, signal?: AbortSignal) => request<{ market: string | null; orders: Order[] }>('GET', `/tokenization/properties/${propertyId}/orders`, { signal }),
+  placeOrder: (propertyId: string, side: 'sell' | 'buy', shares: number, priceMinor: number) =>
+    request<ActionResult>('POST', `/tokenization/properties/${propertyId}/orders`, { json: { side, shares, pricePerShare: usd(priceMinor) } }),
+  fill: (propertyId: string, orderId: number, shares: number) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/orders/${orderId}/fill`, { json: { shares } }),
+  cancel: (propertyId: string, orderId: number) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/orders/${orderId}/cancel`, { json: {} }),
+};
