@@ -9,6 +9,7 @@ import { IdentityRepository, type ApiKeyRow, type OrganizationRow, type ProfileR
 import { roleRank, type ApiKeyScope, type Organization, type Role, type User } from './identity.schema';
 import { openLogInGuard, type AuthenticationExchange, type LogInAssessment, type LogInGuard } from './identity.hooks';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
+import type { PendingSecondFactor, SecondFactorGate } from './identity.second-factor';
 
 export interface IdentityServiceOptions {
   sessionTtlHours: number;
@@ -41,6 +42,18 @@ export class IdentityService {
 
   get guard(): LogInGuard {
     return this.options.logInGuard ?? openLogInGuard;
+  }
+
+  private secondFactor: SecondFactorGate | null = null;
+
+  /** The security module's MFA area hands in its gate once both modules exist. */
+  useSecondFactor(gate: SecondFactorGate): void {
+    this.secondFactor = gate;
+  }
+
+  /** After a correct password: a pending second-factor step, or null when the log-in may finish now. */
+  async secondFactorStep(userId: string, input: { riskStepUp: boolean; deviceId: string | null }): Promise<PendingSecondFactor | null> {
+    return this.secondFactor ? this.secondFactor.beginLogIn(userId, input) : null;
   }
 
   // ---- accounts and sessions -------------------------------------------------------------
