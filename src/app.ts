@@ -24,6 +24,7 @@ import { createDealsModule, type DealsModule } from './modules/deals';
 import { createSecurityModule, type SecurityModule } from './modules/security';
 import { roleRank, sessionCookieName as identitySessionCookie } from './modules/identity';
 import { createMarketModule, type MarketModule } from './modules/market';
+import { createTokenizationModule, type TokenizationModule } from './modules/tokenization';
 
 export interface DomusOverrides {
   clock?: Clock;
@@ -41,7 +42,7 @@ export interface Domus {
   /** The policy gateway: every /api route's declared policy, enforced (platform/policy.ts). */
   gateway: PolicyGateway;
   platform: PlatformServices;
-  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule; market: MarketModule };
+  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule; market: MarketModule; tokenization: TokenizationModule };
   /** Stops accepting requests, lets in-flight ones finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -98,7 +99,8 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     const deals = createDealsModule(platform, { access: identity.access, listings: listings.service });
     const security = createSecurityModule(platform, { identity });
     const market = createMarketModule(platform);
-    const modules = { identity, listings, deals, security, market };
+    const tokenization = createTokenizationModule(platform, { access: identity.access, listings: listings.service });
+    const modules = { identity, listings, deals, security, market, tokenization };
 
     const tileHost = safeOrigin(config.MAP_TILE_URL);
     let rateLimitRedis: Redis | undefined;
@@ -203,7 +205,7 @@ async function mountWebApp(app: FastifyInstance): Promise<void> {
   const indexHtml = await readFile(indexFile, 'utf8');
   const sendIndex = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html').header('cache-control', 'no-cache').send(indexHtml);
   app.get('/', { schema: { hide: true } }, sendIndex);
-  for (const route of ['/listings/*', '/login', '/signup', '/workspace', '/workspace/*', '/saved-searches', '/account', '/account/*']) {
+  for (const route of ['/listings/*', '/login', '/signup', '/workspace', '/workspace/*', '/saved-searches', '/account', '/account/*', '/invest', '/invest/*', '/portfolio']) {
     app.get(route, { schema: { hide: true } }, sendIndex);
   }
 }
