@@ -17,6 +17,9 @@ const OrganizationListings = lazy(() =>
 const CreateListingForm = lazy(() => import('./workspace/CreateListingForm').then((module) => ({ default: module.CreateListingForm })));
 const ListingEditor = lazy(() => import('./workspace/ListingEditor').then((module) => ({ default: module.ListingEditor })));
 const MarketPage = lazy(() => import('./pages/market/MarketPage').then((module) => ({ default: module.MarketPage })));
+const InvestPage = lazy(() => import('./pages/tokenization/InvestPages').then((module) => ({ default: module.InvestPage })));
+const TokenizedPropertyPage = lazy(() => import('./pages/tokenization/InvestPages').then((module) => ({ default: module.TokenizedPropertyPage })));
+const PortfolioPage = lazy(() => import('./pages/tokenization/PortfolioPage').then((module) => ({ default: module.PortfolioPage })));
 
 function Loading({ children }: { children: ReactNode }) {
   return (
@@ -44,6 +47,9 @@ export function App() {
             <Route path="signup" element={<SignupPage />} />
             <Route path="saved-searches" element={<SavedSearchesPage />} />
             <Route path="market" element={<Loading><MarketPage /></Loading>} />
+            <Route path="invest" element={<Loading><InvestPage /></Loading>} />
+            <Route path="invest/properties/:id" element={<Loading><TokenizedPropertyPage /></Loading>} />
+            <Route path="portfolio" element={<Loading><PortfolioPage /></Loading>} />
             <Route
               path="workspace"
               element={

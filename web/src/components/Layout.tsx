@@ -35,10 +35,16 @@ function Header() {
           <NavLink to="/market" className="nav-link" data-testid="nav-market">
             Market
           </NavLink>
+          <NavLink to="/invest" className="nav-link" data-testid="nav-invest">
+            Invest
+          </NavLink>
           {auth.status === 'signedIn' && (
             <>
               <NavLink to="/saved-searches" className="nav-link" data-testid="nav-saved-searches">
                 Saved searches
+              </NavLink>
+              <NavLink to="/portfolio" className="nav-link" data-testid="nav-portfolio">
+                Portfolio
               </NavLink>
               <NavLink to="/workspace" className="nav-link" data-testid="nav-workspace">
                 Workspace
