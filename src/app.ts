@@ -18,10 +18,11 @@ import { newId } from './platform/ids';
 import { createLogger, type Logger } from './platform/logger';
 import { loadSecrets, type Secrets } from './platform/secrets';
 import type { PlatformServices } from './platform/services';
-import { createIdentityModule, type IdentityModule } from './modules/identity';
+import { createIdentityModule, sessionCookieName, type IdentityModule } from './modules/identity';
 import { createListingsModule, type ListingsModule } from './modules/listings';
 import { createDealsModule, type DealsModule } from './modules/deals';
 import { createSecurityModule, type SecurityModule } from './modules/security';
+import { createRealtimeModule, type RealtimeModule } from './modules/realtime';
 import { roleRank, sessionCookieName as identitySessionCookie } from './modules/identity';
 import { createMarketModule, type MarketModule } from './modules/market';
 import { createTokenizationModule, type TokenizationModule } from './modules/tokenization';
@@ -42,7 +43,7 @@ export interface Domus {
   /** The policy gateway: every /api route's declared policy, enforced (platform/policy.ts). */
   gateway: PolicyGateway;
   platform: PlatformServices;
-  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule; market: MarketModule; tokenization: TokenizationModule };
+  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule; market: MarketModule; tokenization: TokenizationModule; realtime: RealtimeModule };
   /** Stops accepting requests, lets in-flight ones finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -100,7 +101,13 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     const security = createSecurityModule(platform, { identity });
     const market = createMarketModule(platform);
     const tokenization = createTokenizationModule(platform, { access: identity.access, listings: listings.service });
-    const modules = { identity, listings, deals, security, market, tokenization };
+    const realtime = createRealtimeModule(platform, {
+      identity: identity.service,
+      sessionCookieName,
+      deals: deals.service,
+      savedSearches: listings.savedSearches,
+    });
+    const modules = { identity, listings, deals, security, market, tokenization, realtime };
 
     const tileHost = safeOrigin(config.MAP_TILE_URL);
     let rateLimitRedis: Redis | undefined;
@@ -170,6 +177,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
       { prefix: '/api/v1' },
     );
 
+    realtime.attach(app);
     await mountWebApp(app);
     await app.ready();
 
@@ -205,7 +213,7 @@ async function mountWebApp(app: FastifyInstance): Promise<void> {
   const indexHtml = await readFile(indexFile, 'utf8');
   const sendIndex = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html').header('cache-control', 'no-cache').send(indexHtml);
   app.get('/', { schema: { hide: true } }, sendIndex);
-  for (const route of ['/listings/*', '/login', '/signup', '/workspace', '/workspace/*', '/saved-searches', '/account', '/account/*', '/invest', '/invest/*', '/portfolio']) {
+  for (const route of ['/listings/*', '/login', '/signup', '/workspace', '/workspace/*', '/saved-searches', '/account', '/account/*', '/deals', '/deals/*', '/invest', '/invest/*', '/portfolio']) {
     app.get(route, { schema: { hide: true } }, sendIndex);
   }
 }

@@ -16,6 +16,8 @@ const OrganizationListings = lazy(() =>
 );
 const CreateListingForm = lazy(() => import('./workspace/CreateListingForm').then((module) => ({ default: module.CreateListingForm })));
 const ListingEditor = lazy(() => import('./workspace/ListingEditor').then((module) => ({ default: module.ListingEditor })));
+const DealsPage = lazy(() => import('./pages/deals/DealsPage').then((module) => ({ default: module.DealsPage })));
+const DealRoomPage = lazy(() => import('./pages/deals/DealRoomPage').then((module) => ({ default: module.DealRoomPage })));
 const MarketPage = lazy(() => import('./pages/market/MarketPage').then((module) => ({ default: module.MarketPage })));
 const InvestPage = lazy(() => import('./pages/tokenization/InvestPages').then((module) => ({ default: module.InvestPage })));
 const TokenizedPropertyPage = lazy(() => import('./pages/tokenization/InvestPages').then((module) => ({ default: module.TokenizedPropertyPage })));
@@ -46,6 +48,8 @@ export function App() {
             <Route path="login" element={<LoginPage />} />
             <Route path="signup" element={<SignupPage />} />
             <Route path="saved-searches" element={<SavedSearchesPage />} />
+            <Route path="deals" element={<Loading><DealsPage /></Loading>} />
+            <Route path="deals/:id" element={<Loading><DealRoomPage /></Loading>} />
             <Route path="market" element={<Loading><MarketPage /></Loading>} />
             <Route path="invest" element={<Loading><InvestPage /></Loading>} />
             <Route path="invest/properties/:id" element={<Loading><TokenizedPropertyPage /></Loading>} />

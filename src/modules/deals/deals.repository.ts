@@ -147,15 +147,17 @@ export class DealsRepository {
     return rows.map((row) => row.deal_id);
   }
 
-  async appendEvent(row: Omit<EventRow, 'sequence'>, executor: DealsDb): Promise<void> {
-    await executor
+  async appendEvent(row: Omit<EventRow, 'sequence'>, executor: DealsDb): Promise<EventRow> {
+    const appended = await executor
       .insertInto('deal_events')
       .values({
         ...row,
         data: sql`${JSON.stringify(row.data)}::jsonb`,
         sequence: sql<number>`(SELECT coalesce(max(sequence), 0) + 1 FROM deal_events WHERE deal_id = ${row.deal_id})`,
       } as never)
-      .execute();
+      .returning('sequence')
+      .executeTakeFirstOrThrow();
+    return { ...row, sequence: appended.sequence };
   }
 
   async listEvents(dealId: string, after: number, limit: number): Promise<EventRow[]> {

@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from '../../platform/clock';
 import type { CursorCodec } from '../../platform/cursor';
 import { actorOf, type AuditLog } from '../../platform/audit';
 import { platformErrors } from '../../platform/errors';
+import type { EventBus } from '../../platform/events';
 import type { AuthContext } from '../../platform/http';
 import { newId } from '../../platform/ids';
 import type { IdempotencyKeys } from '../../platform/idempotency';
@@ -9,6 +11,7 @@ import type { Logger } from '../../platform/logger';
 import type { CurrencyCode } from '../../platform/money';
 import { requireUser, roleRank, type OrganizationAccess } from '../identity';
 import { dealsErrors, validationFailed } from './deals.errors';
+import { publishDealEvents } from './deals.events';
 import type { DealRow, DealsDb, DealsRepository, EventRow, OfferRow } from './deals.repository';
 import type { CreateDealInput, CreateOfferInput, Deal, DealEvent, Offer, OfferActionInput } from './deals.schema';
 import { z } from 'zod';
@@ -29,7 +32,11 @@ export interface DealsServiceDependencies {
   /** Money actions (accepting, rejecting, withdrawing offers) are audited in their transaction. */
   audit?: AuditLog;
   logger: Logger;
+  bus: EventBus;
 }
+
+/** The events appended by the transaction running in this async context (see `publishing`). */
+const appendedEvents = new AsyncLocalStorage<EventRow[]>();
 
 interface Participation {
   userId: string;
@@ -91,10 +98,12 @@ export class DealsService {
       updated_at: now,
     };
     try {
-      await this.repository.transaction(async (trx) => {
-        await this.repository.insertDeal(row, trx);
-        await this.event(trx, row.id, 'deal.opened', userId, null, now, { listingId: listing.id, buyerAgentUserId: row.buyer_agent_user_id });
-      });
+      await this.publishing(() =>
+        this.repository.transaction(async (trx) => {
+          await this.repository.insertDeal(row, trx);
+          await this.event(trx, row.id, 'deal.opened', userId, null, now, { listingId: listing.id, buyerAgentUserId: row.buyer_agent_user_id });
+        }),
+      );
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === '23503') throw validationFailed([{ path: 'buyerAgentUserId', message: 'is not a Domus user' }]);
@@ -158,7 +167,7 @@ export class DealsService {
     }
     const now = this.deps.clock.now();
     if (Date.parse(input.expiresAt) <= now.getTime()) throw validationFailed([{ path: 'expiresAt', message: 'must be in the future' }]);
-    const outcome = await this.deps.idempotency.execute(
+    const outcome = await this.publishing(() => this.deps.idempotency.execute(
       { scope: `POST /deals/${id}/offers user:${participation.userId}`, key: idempotencyKey, payload: input },
       async (outer) => {
         const trx = this.repository.bind(outer);
@@ -205,7 +214,7 @@ export class DealsService {
         const updated = await this.bump(trx, locked, now, {});
         return { statusCode: 201, body: this.view(updated, side, await this.repository.listOffers([id], trx)) };
       },
-    );
+    ));
     return { deal: outcome.body, replayed: outcome.replayed };
   }
 
@@ -219,7 +228,7 @@ export class DealsService {
   ): Promise<Deal> {
     const { participation } = await this.requireActor(auth, id);
     const now = this.deps.clock.now();
-    return this.repository.transaction(async (trx) => {
+    return this.publishing(() => this.repository.transaction(async (trx) => {
       const locked = await this.lockForChange(trx, id, input.expectedVersion, false);
       const offers = await this.repository.listOffers([id], trx);
       const offer = offers.find((candidate) => candidate.id === offerId);
@@ -244,7 +253,15 @@ export class DealsService {
         trx,
       );
       return this.view(updated, participation.side, await this.repository.listOffers([id], trx));
-    });
+    }));
+  }
+
+  /** Whether the caller takes part in the deal (the realtime gateway's room check); null when not, or no such deal. */
+  async participantOf(auth: AuthContext | null, id: string): Promise<{ side: Side; canAct: boolean } | null> {
+    if (!auth?.userId) return null;
+    const deal = await this.repository.findDeal(id);
+    const participation = deal ? await this.participation(auth, deal) : null;
+    return participation ? { side: participation.side, canAct: participation.canAct } : null;
   }
 
   // ---- helpers -----------------------------------------------------------------------------
@@ -294,10 +311,12 @@ export class DealsService {
   private async expireDueOffers(dealIds: string[]): Promise<void> {
     const due = await this.repository.dealsWithExpiredOffers(dealIds, this.deps.clock.now());
     for (const dealId of due) {
-      await this.repository.transaction(async (trx) => {
-        await this.repository.findDeal(dealId, trx, { forUpdate: true });
-        await this.expireLocked(trx, dealId);
-      });
+      await this.publishing(() =>
+        this.repository.transaction(async (trx) => {
+          await this.repository.findDeal(dealId, trx, { forUpdate: true });
+          await this.expireLocked(trx, dealId);
+        }),
+      );
     }
   }
 
@@ -323,8 +342,20 @@ export class DealsService {
     return updated;
   }
 
-  private event(trx: DealsDb, dealId: string, type: string, actorUserId: string | null, offer: OfferRow | null, at: Date, data: Record<string, unknown>): Promise<void> {
-    return this.repository.appendEvent(
+  /**
+   * Runs a transaction and, once it has committed, publishes the events it appended on the bus
+   * (deals.events.ts). A rolled-back transaction publishes nothing; a publish that fails is logged,
+   * never undoes the change: the history in deal_events stays the source of truth.
+   */
+  private async publishing<T>(run: () => Promise<T>): Promise<T> {
+    const appended: EventRow[] = [];
+    const result = await appendedEvents.run(appended, run);
+    await publishDealEvents(this.deps.bus, this.deps.logger, appended.map((row) => ({ dealId: row.deal_id, event: toEvent(row) })));
+    return result;
+  }
+
+  private async event(trx: DealsDb, dealId: string, type: string, actorUserId: string | null, offer: OfferRow | null, at: Date, data: Record<string, unknown>): Promise<void> {
+    const row = await this.repository.appendEvent(
       {
         id: newId(),
         deal_id: dealId,
@@ -338,6 +369,7 @@ export class DealsService {
       },
       trx,
     );
+    appendedEvents.getStore()?.push(row);
   }
 
   private view(row: DealRow, side: Side, offers: OfferRow[]): Deal {

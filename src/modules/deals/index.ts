@@ -10,6 +10,7 @@ export type { DealListings } from './deals.service';
 export { offerTransitions, offerStatuses, type OfferStatus } from './deals.workflow';
 export { dealsErrors } from './deals.errors';
 export { DealsService } from './deals.service';
+export { dealEventNames, type DealEventName, type DealEventPublished } from './deals.events';
 
 export interface DealsModule extends ModuleRegistration {
   service: DealsService;
@@ -30,6 +31,7 @@ export function createDealsModule(platform: PlatformServices, deps: DealsDepende
     audit: platform.audit,
     clock: platform.clock,
     logger: platform.logger,
+    bus: platform.bus,
   });
   return { name: 'deals', service, routes: dealsRoutes(service) };
 }

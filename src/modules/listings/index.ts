@@ -6,6 +6,7 @@ import { PhotoService } from './listings.photos';
 import { photoRoutes } from './listings.photos.routes';
 import { ListingsRepository } from './listings.repository';
 import { listingsRoutes } from './listings.routes';
+import { SavedSearchMatcher } from './listings.saved-search-alerts';
 import { SavedSearchService } from './listings.saved-searches';
 import { SearchCache } from './listings.search.cache';
 import { DensityGrid } from './listings.search.planner';
@@ -17,6 +18,8 @@ export type { Listing, Photo, PhotoSize, Property } from './listings.schema';
 export { energyLabels, listingKinds, listingStatuses, propertyTypes, publicStatuses } from './listings.schema';
 export type { SearchFacets, SearchFilters, SearchSort } from './listings.search';
 export type { ListingPublishedEvent } from './listings.events';
+export type { SavedSearchMatch } from './listings.saved-search-alerts';
+export { SavedSearchMatcher } from './listings.saved-search-alerts';
 export type { BulkImportOptions } from './listings.bulk-import';
 export { allowedTransitions, isAllowedTransition } from './listings.workflow';
 export { listingsErrors } from './listings.errors';
@@ -25,6 +28,8 @@ export { ListingsMarketFeed, type MarketArea, type MarketAreaLevel, type MarketS
 
 export interface ListingsModule extends ModuleRegistration {
   service: ListingsService;
+  /** Which saved searches a listing matches (saved-search alerts when it is published). */
+  savedSearches: SavedSearchMatcher;
 }
 
 export interface ListingsDependencies {
@@ -77,6 +82,7 @@ export function createListingsModule(platform: PlatformServices, deps: ListingsD
   return {
     name: 'listings',
     service,
+    savedSearches: new SavedSearchMatcher(repository.db),
     routes: async (app) => {
       await app.register(routes);
       await app.register(photoPlugin);

@@ -15,7 +15,7 @@ beforeAll(async () => {
   // Documents unload as soon as their last client leaves, so the test sees load-from-database.
   domus = await createTestDomus({ config: { REALTIME_DOCUMENT_IDLE_MS: '0' } });
   scene = await dealScene(domus);
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   for (const provider of providers) provider.destroy();

@@ -46,6 +46,9 @@ function Header() {
               <NavLink to="/portfolio" className="nav-link" data-testid="nav-portfolio">
                 Portfolio
               </NavLink>
+              <NavLink to="/deals" className="nav-link" data-testid="nav-deals">
+                Deals
+              </NavLink>
               <NavLink to="/workspace" className="nav-link" data-testid="nav-workspace">
                 Workspace
               </NavLink>

@@ -1,0 +1,237 @@
+import type { WebSocket } from 'ws';
+import type { Logger } from '../../platform/logger';
+import {
+  clientFrame,
+  describeIssues,
+  floodCloseAfterDrops,
+  realtimeErrorCodes,
+  type ClientFrame,
+  type PresenceMember,
+  type PresenceState,
+  type RealtimeErrorCode,
+  type RealtimeLimits,
+} from './realtime.protocol';
+import type { StoredMessage } from './realtime.repository';
+import type { Membership, RoomHub } from './realtime.rooms';
+import type { PresenceTracker } from './realtime.presence';
+
+export type RoomAccess = 'write' | 'read' | { refused: 'ROOM_NOT_FOUND' | 'ROOM_FORBIDDEN' };
+
+export interface ConnectionContext {
+  rooms: RoomHub;
+  presence: PresenceTracker;
+  limits: RealtimeLimits;
+  logger: Logger;
+  authorize(userId: string, room: string): Promise<RoomAccess>;
+  /** Connections on this node by room, for presence frames. */
+  registry: Map<string, Set<Connection>>;
+  now(): Date;
+}
+
+/** A client that stops reading: above this many buffered bytes it is dropped (it can resume). */
+const maxBufferedBytes = 8 * 1024 * 1024;
+const frameCache = new WeakMap<StoredMessage, string>();
+
+/** Serialised once per message, whatever the number of recipients. */
+function messageFrame(message: StoredMessage): string {
+  let frame = frameCache.get(message);
+  if (frame === undefined) {
+    frame = JSON.stringify({ type: 'message', room: message.room, seq: message.sequence, kind: message.kind, sender: message.senderUserId, body: message.body, at: message.createdAt });
+    frameCache.set(message, frame);
+  }
+  return frame;
+}
+
+interface RoomSeat extends Membership {
+  access: 'write' | 'read';
+  state: PresenceState;
+}
+
+/** One /realtime WebSocket: its rooms, its rate limit, and the frames it sends and receives. */
+export class Connection {
+  private readonly seats = new Map<string, RoomSeat>();
+  private tokens: number;
+  private refilledAt = Date.now();
+  private droppedInARow = 0;
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly userId: string,
+    readonly name: string,
+    private readonly socket: WebSocket,
+    private readonly context: ConnectionContext,
+  ) {
+    this.tokens = context.limits.burst;
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
+    socket.on('close', () => this.onClose());
+    socket.on('error', () => undefined);
+    this.sendJson({ type: 'hello', connectionId: id, userId, limits: context.limits });
+  }
+
+  sendRaw(frame: string): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > maxBufferedBytes) {
+      this.socket.close(1013, 'too slow: reconnect and resume from your last sequence');
+      return;
+    }
+    this.socket.send(frame);
+  }
+
+  sendJson(frame: object): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+
+  presenceChanged(room: string, event: string, member: PresenceMember, reason?: string): void {
+    if (this.seats.has(room)) this.sendJson({ type: 'presence', room, event, member, ...(reason ? { reason } : {}) });
+  }
+
+  private error(code: RealtimeErrorCode, extra: Record<string, unknown> = {}, message: string = realtimeErrorCodes[code]): void {
+    this.sendJson({ type: 'error', code, message, ...extra });
+  }
+
+  private allow(): boolean {
+    const now = Date.now();
+    const { framesPerSecond, burst } = this.context.limits;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.refilledAt) / 1000) * framesPerSecond);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      this.droppedInARow = 0;
+      return true;
+    }
+    this.droppedInARow += 1;
+    return false;
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (!this.allow()) {
+      // One error frame per burst of drops is enough to tell the client; a client that keeps
+      // flooding regardless is cut off, so it cannot keep this node busy answering it.
+      if (this.droppedInARow === 1) this.error('RATE_LIMITED', { retryAfterMs: Math.ceil(1000 / this.context.limits.framesPerSecond) });
+      if (this.droppedInARow >= floodCloseAfterDrops) this.socket.close(1008, 'flooding');
+      return;
+    }
+    if (data.byteLength > this.context.limits.maxFrameBytes) {
+      this.error('MESSAGE_TOO_LARGE', { limitBytes: this.context.limits.maxFrameBytes, sizeBytes: data.byteLength });
+      return;
+    }
+    if (isBinary) {
+      this.error('MALFORMED_FRAME', { problems: [{ path: '(frame)', message: 'must be a text frame holding a JSON object' }] });
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data.toString('utf8'));
+    } catch {
+      this.error('MALFORMED_FRAME', { problems: [{ path: '(frame)', message: 'is not valid JSON' }] });
+      return;
+    }
+    const result = clientFrame.safeParse(parsed);
+    if (!result.success) {
+      const fields = typeof parsed === 'object' && parsed !== null ? (parsed as { id?: unknown; room?: unknown }) : {};
+      const ref = typeof fields.id === 'string' ? fields.id.slice(0, 64) : undefined;
+      const room = typeof fields.room === 'string' ? fields.room.slice(0, 200) : undefined;
+      const invalidRoom = result.error.issues.some((issue) => issue.path[0] === 'room');
+      this.error(invalidRoom ? 'INVALID_ROOM' : 'MALFORMED_FRAME', { ...(ref ? { ref } : {}), ...(room ? { room } : {}), problems: describeIssues(result.error) });
+      return;
+    }
+    this.handle(result.data).catch((error: unknown) => {
+      this.context.logger.error({ err: error, frame: result.data.type }, 'realtime frame failed');
+      this.error('INTERNAL', 'id' in result.data && result.data.id ? { ref: result.data.id } : 'room' in result.data ? { room: result.data.room } : {});
+    });
+  }
+
+  private async handle(frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'ping':
+        this.sendJson({ type: 'pong', ...(frame.id ? { id: frame.id } : {}) });
+        return;
+      case 'join':
+        return this.join(frame.room, frame.since, frame.state ?? {});
+      case 'leave':
+        if (!this.seats.has(frame.room)) return this.error('NOT_IN_ROOM', { room: frame.room });
+        this.leave(frame.room);
+        this.sendJson({ type: 'left', room: frame.room });
+        return;
+      case 'presence': {
+        const seat = this.seats.get(frame.room);
+        if (!seat) return this.error('NOT_IN_ROOM', { room: frame.room });
+        seat.state = frame.state;
+        this.context.presence.set(frame.room, this.member(seat), 'update');
+        return;
+      }
+      case 'send': {
+        const seat = this.seats.get(frame.room);
+        if (!seat) return this.error('NOT_IN_ROOM', { room: frame.room, ref: frame.id });
+        if (seat.access !== 'write') return this.error('READ_ONLY', { room: frame.room, ref: frame.id });
+        const { message, duplicate } = await this.context.rooms.append({
+          room: frame.room,
+          kind: frame.kind,
+          senderUserId: this.userId,
+          dedupeKey: `${this.userId}:${frame.id}`,
+          body: { ...frame.body, name: this.name },
+          createdAt: this.context.now(),
+        });
+        this.sendJson({ type: 'ack', id: frame.id, room: frame.room, seq: message.sequence, duplicate });
+        return;
+      }
+    }
+  }
+
+  private async join(room: string, since: number | undefined, state: PresenceState): Promise<void> {
+    const current = this.seats.get(room);
+    if (current) {
+      this.sendJson({ type: 'joined', room, cursor: current.cursor, access: current.access, presence: this.context.presence.members(room) });
+      return;
+    }
+    if (this.seats.size >= this.context.limits.maxRoomsPerConnection) {
+      return this.error('TOO_MANY_ROOMS', { room, limit: this.context.limits.maxRoomsPerConnection });
+    }
+    const access = await this.context.authorize(this.userId, room);
+    if (typeof access === 'object') return this.error(access.refused, { room });
+    if (this.closed || this.seats.has(room)) return;
+    const seat: RoomSeat = {
+      room,
+      access,
+      state,
+      // Without `since` a client starts live: it is sent nothing from the history.
+      cursor: since ?? -1,
+      catchingUp: true,
+      send: (message) => this.sendRaw(messageFrame(message)),
+      truncated: (first) => this.sendJson({ type: 'truncated', room, first, message: `Messages before ${first} are no longer kept; resuming from ${first}.` }),
+    };
+    this.seats.set(room, seat);
+    let registered = this.context.registry.get(room);
+    if (!registered) this.context.registry.set(room, (registered = new Set()));
+    registered.add(this);
+    try {
+      await this.context.rooms.join(seat);
+    } catch (error) {
+      this.leave(room);
+      throw error;
+    }
+    this.context.presence.set(room, this.member(seat), 'join');
+    this.sendJson({ type: 'joined', room, cursor: seat.cursor, access, presence: this.context.presence.members(room) });
+  }
+
+  private member(seat: RoomSeat): PresenceMember {
+    return { connectionId: this.id, userId: this.userId, name: this.name, state: seat.state };
+  }
+
+  private leave(room: string): void {
+    const seat = this.seats.get(room);
+    if (!seat) return;
+    this.seats.delete(room);
+    const registered = this.context.registry.get(room);
+    registered?.delete(this);
+    if (registered?.size === 0) this.context.registry.delete(room);
+    this.context.rooms.leave(seat);
+    this.context.presence.remove(room, this.id);
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    for (const room of [...this.seats.keys()]) this.leave(room);
+  }
+}
