@@ -142,7 +142,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     });
     app.addHook('onRequest', async (request, reply) => {
       // Only the API acts for a caller: static assets, probes and docs never pay a session lookup.
-      if (request.url.startsWith('/api/')) request.auth = gateway.authenticateServiceToken(request) ?? (await identity.authenticate(request, reply));
+      if (request.url.startsWith('/api/')) request.auth = await gateway.authenticate(request, reply, identity.authenticate);
     });
     gateway.install(app);
 

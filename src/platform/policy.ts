@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { actorOf, type AuditLog } from './audit';
 import type { Clock } from './clock';
-import { defineErrors, platformErrors } from './errors';
-import type { AuthContext } from './http';
+import { AppError, defineErrors, platformErrors } from './errors';
+import type { AuthContext, Authenticator } from './http';
 import { isUuid } from './ids';
 import type { Logger } from './logger';
 import type { Secrets } from './secrets';
@@ -184,6 +184,23 @@ export class PolicyGateway {
       throw policyErrors.INVALID_SERVICE_TOKEN(`The service token is ${result.reason}; issue a fresh one (npm run domus -- service-token).`);
     }
     return { userId: null, sessionId: null, apiKey: null, service: { name: result.claims.sub, scopes: result.claims.scp, tokenId: result.claims.jti } };
+  }
+
+  /**
+   * Who is calling: a service token, else the identity authenticator (session cookie or API key).
+   * A credential that is presented but refused is recorded in the audit log before the 401.
+   */
+  async authenticate(request: FastifyRequest, reply: FastifyReply, authenticator: Authenticator): Promise<AuthContext | null> {
+    const service = this.authenticateServiceToken(request);
+    if (service) return service;
+    try {
+      return await authenticator(request, reply);
+    } catch (error) {
+      if (error instanceof AppError && error.status === 401) {
+        this.recordDenial(request, null, 'security.credential.rejected', { credential: 'api_key', reason: error.code });
+      }
+      throw error;
+    }
   }
 
   /** Adds the enforcement hook and the route bookkeeping; call before any route is registered. */
