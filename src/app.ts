@@ -25,6 +25,7 @@ import { createSecurityModule, type SecurityModule } from './modules/security';
 import { createRealtimeModule, type RealtimeModule } from './modules/realtime';
 import { roleRank, sessionCookieName as identitySessionCookie } from './modules/identity';
 import { createMarketModule, type MarketModule } from './modules/market';
+import { createValuationModule, type ValuationModule } from './modules/valuation';
 import { createTokenizationModule, type TokenizationModule } from './modules/tokenization';
 
 export interface DomusOverrides {
@@ -43,7 +44,7 @@ export interface Domus {
   /** The policy gateway: every /api route's declared policy, enforced (platform/policy.ts). */
   gateway: PolicyGateway;
   platform: PlatformServices;
-  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule; market: MarketModule; tokenization: TokenizationModule; realtime: RealtimeModule };
+  modules: { identity: IdentityModule; listings: ListingsModule; deals: DealsModule; security: SecurityModule; market: MarketModule; tokenization: TokenizationModule; realtime: RealtimeModule; valuation: ValuationModule };
   /** Stops accepting requests, lets in-flight ones finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -100,6 +101,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     const deals = createDealsModule(platform, { access: identity.access, listings: listings.service });
     const security = createSecurityModule(platform, { identity });
     const market = createMarketModule(platform);
+    const valuation = createValuationModule(platform, { access: identity.access, listings: listings.service });
     const tokenization = createTokenizationModule(platform, { access: identity.access, listings: listings.service });
     const realtime = createRealtimeModule(platform, {
       identity: identity.service,
@@ -107,7 +109,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
       deals: deals.service,
       savedSearches: listings.savedSearches,
     });
-    const modules = { identity, listings, deals, security, market, tokenization, realtime };
+    const modules = { identity, listings, deals, security, market, tokenization, realtime, valuation };
 
     const tileHost = safeOrigin(config.MAP_TILE_URL);
     let rateLimitRedis: Redis | undefined;

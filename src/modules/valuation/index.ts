@@ -44,7 +44,7 @@ export function createValuationModule(platform: PlatformServices, deps: Valuatio
     access: deps.access,
     clock: platform.clock,
     cursors: platform.cursors,
-    adminOrganizations: platform.config.VALUATION_ADMIN_ORGANIZATIONS,
+    adminOrganizations: () => platform.config.VALUATION_ADMIN_ORGANIZATIONS,
   });
   const jobs = new JobRunner({
     repository,

@@ -3,6 +3,7 @@
  * valuation history, value a portfolio in the background, and the registry's admin actions.
  * No SQL (valuation.repository.ts), no HTTP (valuation.routes.ts).
  */
+import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../../platform/clock';
 import type { CursorCodec } from '../../platform/cursor';
@@ -12,6 +13,7 @@ import { newId } from '../../platform/ids';
 import { minorUnitsByCurrency, type Money } from '../../platform/money';
 import type { OrganizationAccess } from '../identity';
 import type { Property } from '../listings';
+import { salesFromCsv } from './avm/sales.js';
 import { propertyValues, salesFromProperties, type PropertySale } from './avm/listings-sales.js';
 import { valueSubject, type AvmValuation } from './avm/valuate.js';
 import { valuationErrors, validationFailed } from './valuation.errors';
@@ -34,7 +36,8 @@ export interface ValuationServiceDependencies {
   access: { require: OrganizationAccess['require']; standing: OrganizationAccess['standing'] };
   clock: Clock;
   cursors: CursorCodec;
-  adminOrganizations: readonly string[];
+  /** Read on every check, so a configuration reload takes effect. */
+  adminOrganizations: () => readonly string[];
 }
 
 const historyCursor = z.object({ createdAt: z.string(), id: z.string() });
@@ -169,6 +172,26 @@ export class ValuationService {
     return options.activate ? this.deps.registry.activate(row.id) : row;
   }
 
+  /** CLI: trains on a sales CSV (columns inferred; coordinates and a sale date required). */
+  async trainFromCsv(file: string, options: { target: string; date: string; currency: string; activate: boolean }): Promise<{ model: ModelRow; skippedRows: number; skipped: { line: number; reason: string }[] }> {
+    const { table, skipped, skippedRows } = salesFromCsv(file, { target: options.target, date: options.date });
+    const model = await this.deps.registry.train(table, { source: 'csv', sourceDetail: `${path.basename(file)} (${table.price.length} sales, target ${options.target})`, synthetic: false, currency: options.currency });
+    return { model: options.activate ? await this.deps.registry.activate(model.id) : model, skippedRows, skipped };
+  }
+
+  /** CLI: activates a model by version number or id. */
+  async activateVersion(versionOrId: string): Promise<ModelRow> {
+    const models = await this.deps.repository.listModels(10_000);
+    const model = models.find((m) => m.id === versionOrId || String(m.version) === versionOrId);
+    if (!model) throw valuationErrors.MODEL_NOT_FOUND(`No valuation model ${versionOrId}.`);
+    return this.deps.registry.activate(model.id);
+  }
+
+  /** CLI: the registry, newest first. */
+  async allModels(): Promise<ModelView[]> {
+    return (await this.deps.repository.listModels(1000)).map(toModelView);
+  }
+
   async runTraining(job: JobRow): Promise<Record<string, unknown>> {
     const input = job.input as { activate: boolean };
     const row = await this.trainFromListings({ activate: input.activate, createdBy: job.created_by });
@@ -250,7 +273,7 @@ export class ValuationService {
 
   private async isModelAdmin(auth: AuthContext | null): Promise<boolean> {
     if (!auth?.userId) return false;
-    for (const organizationId of this.deps.adminOrganizations) {
+    for (const organizationId of this.deps.adminOrganizations()) {
       const standing = await this.deps.access.standing(auth, organizationId).catch(() => null);
       if (standing && (standing.role === 'admin' || standing.role === 'owner')) return true;
     }
@@ -268,7 +291,10 @@ function subjectOfProperty(property: Property): Subject {
   if (property.latitude === null || property.longitude === null) {
     throw valuationErrors.PROPERTY_NOT_VALUABLE('The property has no coordinates; a valuation needs its place. Add latitude and longitude to the property.', [{ path: 'latitude', message: 'is missing' }]);
   }
-  return { values: propertyValues(property), latitude: property.latitude, longitude: property.longitude };
+  // Source-specific facts (e.g. a King County grade) reach models trained on a CSV with such columns.
+  const attributes = (property as { attributes?: Record<string, number | string | boolean> }).attributes ?? {};
+  const extra = Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, typeof value === 'boolean' ? Number(value) : value]));
+  return { values: { ...extra, ...propertyValues(property) }, latitude: property.latitude, longitude: property.longitude };
 }
 
 export function toModelView(row: ModelRow): ModelView {
