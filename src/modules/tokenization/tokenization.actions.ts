@@ -30,6 +30,8 @@ export async function perform(context: ChainContext, actor: { address: Address; 
     });
     transactions.push({ hash: receipt.transactionHash, blockNumber: receipt.blockNumber.toString(), description: step.description });
   }
+  // The answer reflects the chain: the portfolio read next includes these transactions (a failed
+  // round is retried by the poller and the next read).
   await context.indexer.catchUp().catch(() => undefined);
   return { status: 'done', transactions, unsignedTransactions: [] };
 }

@@ -324,7 +324,7 @@ export class TradingService {
       stablecoin: { symbol: context.contracts.stablecoinSymbol, decimals: context.contracts.stablecoinDecimals, sandbox: context.contracts.sandbox },
       indexer: {
         cursorBlock: cursor ? cursor.number.toString() : null,
-        headBlock: (await this.guard('read the head block', () => context.chain.publicClient.getBlockNumber())).toString(),
+        headBlock: (await this.guard('read the head block', () => context.chain.publicClient.getBlockNumber({ cacheTime: 0 }))).toString(),
         confirmations: context.indexer.options.confirmations,
       },
     };

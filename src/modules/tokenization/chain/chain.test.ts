@@ -78,7 +78,7 @@ describe('chain service and indexer', () => {
     const aliceBefore = await holding(alice.wallet);
     const bobBefore = await holding(bob.wallet);
     const snapshot = await chain.snapshot();
-    const forkHeight = await context.chain.publicClient.getBlockNumber();
+    const forkHeight = await context.chain.publicClient.getBlockNumber({ cacheTime: 0 });
     await mint(alice.wallet, 7n);
     await mint(alice.wallet, 7n);
     await context.indexer.catchUp();

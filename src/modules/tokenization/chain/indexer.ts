@@ -123,7 +123,7 @@ export class ChainIndexer {
     try {
       const contracts = await this.repository.contracts(chainId);
       if (contracts.length === 0) return null;
-      const head = await this.chain.publicClient.getBlockNumber();
+      const head = await this.chain.publicClient.getBlockNumber({ cacheTime: 0 });
       const target = head - BigInt(this.options.confirmations);
       let cursor = await this.repository.cursor(chainId);
       if (!cursor) {
