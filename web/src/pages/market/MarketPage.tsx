@@ -119,7 +119,7 @@ export function MarketPage() {
   };
   const query = { level, area: area ?? undefined, frequency };
   const index = useAsync((signal) => (area ? request<IndexResponse>('GET', '/market/index', { query, signal }) : Promise.resolve(null)), [level, area, frequency]);
-  const forecast = useAsync((signal) => (area ? request<ForecastResponse>('GET', '/market/forecast', { query: { ...query, horizon }, signal }).catch(() => null) : Promise.resolve(null)), [level, area, frequency, horizon]);
+  const forecast = useAsync((signal) => (area ? request<ForecastResponse>('GET', '/market/forecast', { query: { ...query, horizon }, signal }) : Promise.resolve(null)), [level, area, frequency, horizon]);
   const statistics = useAsync((signal) => (area ? request<StatisticsResponse>('GET', '/market/statistics', { query, signal }) : Promise.resolve(null)), [level, area, frequency]);
 
   return (
@@ -161,8 +161,11 @@ export function MarketPage() {
           <h2 id="market-index-title" className="card-head">Price index — {area}</h2>
           {index.status === 'loading' && <Spinner label="Computing the index" />}
           {index.status === 'error' && <ErrorState title="No index for this area" error={index.error} onRetry={index.reload} />}
-          {index.status === 'success' && index.data && <IndexChart index={index.data} forecast={forecast.data ?? null} />}
+          {index.status === 'success' && index.data && <IndexChart index={index.data} forecast={forecast.status === 'success' ? forecast.data : null} />}
           {forecast.status === 'success' && forecast.data && <ForecastTable forecast={forecast.data} />}
+          {index.status === 'success' && forecast.status === 'error' && (
+            <p className="state-text" data-testid="market-forecast-unavailable">No forecast: {forecast.error.userMessage}</p>
+          )}
         </section>
       )}
       {area && (
