@@ -114,6 +114,17 @@ export class Cluster {
     }
   }
 
+  /** A statement on the cluster's database (test setup that has no API, like a passed second factor). */
+  async sql(text: string, values: unknown[] = []): Promise<void> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(text, values);
+    } finally {
+      await client.end();
+    }
+  }
+
   async close(): Promise<void> {
     for (const node of this.nodes) await node.kill();
     await this.drop();

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Clock } from '../../platform/clock';
 import { problemResponses } from '../../platform/http';
+import { policy } from '../../platform/policy';
 import { requireUser } from '../identity';
 import type { RealtimeTokens } from './realtime.tokens';
 
@@ -16,6 +17,7 @@ export function realtimeRoutes(tokens: RealtimeTokens, clock: Clock): FastifyPlu
   return async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     app.post('/realtime/tokens', {
+      config: { policy: policy.self('a connect token for the signed-in person themself; rooms are still checked when joined') },
       schema: {
         tags: ['realtime'],
         summary: 'A short-lived token to open the realtime WebSocket without the session cookie (people only, not API keys)',
