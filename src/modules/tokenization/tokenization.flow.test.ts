@@ -1,3 +1,4 @@
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, expectProblem } from '../../../test/support/api-client';
 import { createTestDomus, type TestDomus } from '../../../test/support/harness';
@@ -172,4 +173,39 @@ describe('tokenization flow (in-process chain)', () => {
     expect(all.orders).toEqual([expect.objectContaining({ status: 'cancelled', remainingShares: 6, mine: true })]);
     expectProblem(await call(domus, bob.caller, 'POST', `/tokenization/properties/${propertyId}/orders/${orderId}/fill`, { shares: 1 }), 404, 'ORDER_NOT_FOUND');
   }, 90_000);
+  it('lets an investor act with their own wallet: unsigned transactions, signed and relayed', async () => {
+    const context = await domus.modules.tokenization.chain.get();
+    const shares = (await call(domus, alice.caller, 'GET', `/tokenization/properties/${propertyId}`)).json().contracts.shares as `0x${string}`;
+    await context.chain.write(context.operator, { address: shares, contract: 'PropertyShares', functionName: 'setMaxHolders', args: [0n] });
+    const erin = await investor(domus, 'Erin', 0);
+    const own = privateKeyToAccount(generatePrivateKey());
+    const { message } = (await call(domus, erin.caller, 'GET', `/tokenization/wallets/link-message?address=${own.address}`)).json() as { message: string };
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    expectProblem(await call(domus, erin.caller, 'POST', '/tokenization/wallets', { address: own.address, signature: await stranger.signMessage({ message }) }), 422, 'WALLET_SIGNATURE_INVALID');
+    const linked = await call(domus, erin.caller, 'POST', '/tokenization/wallets', { address: own.address, signature: await own.signMessage({ message }) });
+    expect(linked.statusCode, linked.body).toBe(200);
+    expect(linked.json()).toMatchObject({ custodial: false, identityOnChain: 'synced' }); // Erin's KYC covers the new wallet
+    expect((await call(domus, erin.caller, 'POST', `/tokenization/wallets/${own.address}/sandbox-funds`, { amount: { amountMinor: 100_000, currency: 'USD' } })).statusCode).toBe(200);
+
+    await confirm(domus, alice);
+    expect((await call(domus, alice.caller, 'POST', `/tokenization/properties/${propertyId}/orders`, { side: 'sell', shares: 2, pricePerShare: { amountMinor: 11_000, currency: 'USD' } })).statusCode).toBe(200);
+    const order = ((await call(domus, erin.caller, 'GET', `/tokenization/properties/${propertyId}/orders`)).json() as { orders: { orderId: number }[] }).orders[0]!;
+    await confirm(domus, erin);
+    const prepared = await call(domus, erin.caller, 'POST', `/tokenization/properties/${propertyId}/orders/${order.orderId}/fill`, { shares: 2, wallet: own.address });
+    expect(prepared.statusCode, prepared.body).toBe(200);
+    const { status, unsignedTransactions } = prepared.json() as { status: string; unsignedTransactions: { to: `0x${string}`; data: `0x${string}`; chainId: number; from: string }[] };
+    expect(status).toBe('sign');
+    expect(unsignedTransactions.map((tx) => tx.from)).toEqual([own.address, own.address]); // approve the payment, then fill
+
+    const unlinked = await stranger.signTransaction({ type: 'eip1559', chainId: context.chain.chainId, nonce: 0, to: unsignedTransactions[0]!.to, data: unsignedTransactions[0]!.data, gas: 300_000n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n });
+    expectProblem(await call(domus, erin.caller, 'POST', '/tokenization/transactions', { signedTransaction: unlinked }), 400, 'TRANSACTION_INVALID');
+    for (const [nonce, tx] of unsignedTransactions.entries()) {
+      const signed = await own.signTransaction({ type: 'eip1559', chainId: tx.chainId, nonce, to: tx.to, data: tx.data, gas: 300_000n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n });
+      const relayed = await call(domus, erin.caller, 'POST', '/tokenization/transactions', { signedTransaction: signed });
+      expect(relayed.statusCode, relayed.body).toBe(200);
+    }
+    const held = await portfolio(erin);
+    expect(held.positions).toEqual([expect.objectContaining({ wallet: own.address, shares: 2 })]);
+    expect(held.wallets.find((wallet) => wallet.address === own.address)!.stablecoinBalance.amountMinor).toBe(100_000 - 22_000);
+  }, 60_000);
 });
