@@ -217,6 +217,14 @@ export class PolicyGateway {
       const security = policy.access === 'public' ? [] : acceptedCredentials(policy).map((kind) => ({ [kind === 'service' ? 'serviceToken' : kind]: [] }));
       route.schema = { ...(route.schema ?? {}), 'x-domus-policy': describePolicy(policy), security } as RouteOptions['schema'];
     });
+    // PostgreSQL text cannot hold U+0000: refuse it in any parameter before it reaches SQL (400, not 500).
+    app.addHook('preValidation', async (request) => {
+      if (!request.url.startsWith('/api/')) return;
+      for (const [location, value] of [['params', request.params], ['query', request.query], ['body', request.body]] as const) {
+        const path = findNul(value, location === 'body' ? '' : location, 0);
+        if (path !== null) throw platformErrors.VALIDATION_FAILED(`${path || 'body'} contains a NUL character (U+0000); remove it.`, [{ path: path || 'body', message: 'contains a NUL character' }]);
+      }
+    });
     app.addHook('onRequest', async (request, reply) => {
       const url = request.routeOptions.url;
       if (!url || !url.startsWith('/api/')) return;
@@ -323,4 +331,17 @@ export class PolicyGateway {
       details: { method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0], ...details },
     });
   }
+}
+
+/** The dotted path of the first string (or key) holding U+0000, or null. */
+function findNul(value: unknown, path: string, depth: number): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (!value || typeof value !== 'object' || depth > 32 || Buffer.isBuffer(value)) return null;
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    const itemPath = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return itemPath;
+    const found = findNul(item, itemPath, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
 }
