@@ -21,6 +21,8 @@ export interface SalesIndexInput {
   smoothing?: number;
   basePeriod?: number;
   robust?: boolean;
+  /** A fixed price level per group (one code per sale, e.g. zipcode), absorbed; see hedonicIndex. */
+  groups?: ArrayLike<number>;
 }
 
 export interface DatedPriceIndex extends PriceIndex {
@@ -48,7 +50,7 @@ export function salesPriceIndex(input: SalesIndexInput): DatedPriceIndex {
     if (!(price > 0) || !Number.isFinite(price)) throw new RangeError(`prices[${i}] is ${price}; prices must be positive`);
     return Math.log(price);
   });
-  const index = hedonicIndex({ period, logPrice, features: input.features, smoothing: input.smoothing, basePeriod: input.basePeriod, robust: input.robust });
+  const index = hedonicIndex({ period, logPrice, features: input.features, smoothing: input.smoothing, basePeriod: input.basePeriod, robust: input.robust, groups: input.groups });
   return {
     ...index,
     frequency,
