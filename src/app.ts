@@ -21,7 +21,7 @@ import type { PlatformServices } from './platform/services';
 import { createIdentityModule, sessionCookieName, type IdentityModule } from './modules/identity';
 import { createListingsModule, type ListingsModule } from './modules/listings';
 import { createDealsModule, type DealsModule } from './modules/deals';
-import { createSecurityModule, type SecurityModule } from './modules/security';
+import { createSecurityGuard, createSecurityModule, type SecurityModule } from './modules/security';
 import { createRealtimeModule, type RealtimeModule } from './modules/realtime';
 import { roleRank, sessionCookieName as identitySessionCookie } from './modules/identity';
 import { createMarketModule, type MarketModule } from './modules/market';
@@ -96,10 +96,12 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
       nodeId,
     };
 
-    const identity = createIdentityModule(platform);
+    // Security's log-in guard (lock-out, devices, risk) is built first: identity receives it.
+    const securityGuard = createSecurityGuard(platform);
+    const identity = createIdentityModule(platform, { logInGuard: securityGuard.logInGuard });
     const listings = createListingsModule(platform, { access: identity.access });
     const deals = createDealsModule(platform, { access: identity.access, listings: listings.service });
-    const security = createSecurityModule(platform, { identity });
+    const security = createSecurityModule(platform, { identity, guard: securityGuard });
     const market = createMarketModule(platform);
     const valuation = createValuationModule(platform, { access: identity.access, listings: listings.service });
     const tokenization = createTokenizationModule(platform, { access: identity.access, listings: listings.service });
@@ -144,7 +146,11 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     });
     app.addHook('onRequest', async (request, reply) => {
       // Only the API acts for a caller: static assets, probes and docs never pay a session lookup.
-      if (request.url.startsWith('/api/')) request.auth = await gateway.authenticate(request, reply, identity.authenticate);
+      if (request.url.startsWith('/api/')) {
+        request.auth = await gateway.authenticate(request, reply, identity.authenticate);
+        // Per-API-key rate limit by the organization's plan (security module).
+        if (request.auth?.apiKey) await security.risk.limitApiKey(request, reply);
+      }
     });
     gateway.install(app);
 

@@ -7,13 +7,14 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { accountKey, ipKey } from './modules/security';
 import { Migrator } from 'kysely';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { createDomus, type Domus } from './app';
 import { collectStats, csvPresets, importCsv, seedDemoData, slugForName, type CsvImportSummary } from './modules/importer';
 import { roles, type Role } from './modules/identity';
-import { evaluateCsv, EvaluationInputError, type EvaluationResult } from './modules/valuation';
+import { evaluateCsv, EvaluationInputError, SalesInputError, type EvaluationResult } from './modules/valuation';
 import { readAuditExport, verifyAuditEntries, writeAuditExport } from './platform/audit-verify';
 import { ConfigError, loadConfig, type Config } from './platform/config';
 import { migrateToLatest, openDatabase, SqlFolderMigrationProvider } from './platform/db';
@@ -203,7 +204,7 @@ function buildProgram(): Command {
       });
     });
 
-  const valuation = program.command('valuation').summary('valuation models: evaluate on a sales CSV');
+  const valuation = program.command('valuation').summary('valuation models: evaluate on a sales CSV, train, list, activate');
   valuation
     .command('evaluate')
     .summary('train and test a valuation model on any sales CSV (column types inferred) and print its error figures')
@@ -224,6 +225,54 @@ function buildProgram(): Command {
       }
       printEvaluation(options.csv, result);
       if (options.json) out(JSON.stringify(result.metrics));
+    });
+  valuation
+    .command('train')
+    .summary('train an AVM into the model registry, from a sales CSV or from the sold listings')
+    .description('Trains the AVM (GBDT + adjusted comparables, 80% conformal range) on all but the latest 10% of the sales, measures it on those, stores it in the file store and records it in the registry (docs/valuation.md).')
+    .option('--csv <file>', 'a sales CSV with coordinates (columns inferred)')
+    .option('--target <column>', 'the price column of the CSV', 'price')
+    .option('--date <column>', 'the sale-date column of the CSV', 'date')
+    .option('--currency <code>', 'the currency of the CSV prices', 'USD')
+    .option('--from-listings', "train on the platform's own sold listings instead")
+    .option('--activate', 'make it the active model when training succeeds')
+    .action(async (options: { csv?: string; target: string; date: string; currency: string; fromListings?: boolean; activate?: boolean }) => {
+      if (Boolean(options.csv) === Boolean(options.fromListings)) throw new CommandFailed('Give either --csv FILE or --from-listings.');
+      const model = await withDomus(async (domus) => {
+        const service = domus.modules.valuation.service;
+        try {
+          if (options.fromListings) return await service.trainFromListings({ activate: Boolean(options.activate) });
+          const trained = await service.trainFromCsv(options.csv!, { target: options.target, date: options.date, currency: options.currency.toUpperCase(), activate: Boolean(options.activate) });
+          if (trained.skippedRows > 0) note(`Skipped ${grouped(trained.skippedRows)} rows, e.g. ${trained.skipped.slice(0, 3).map((s) => `line ${s.line}: ${s.reason}`).join('; ')}`);
+          return trained.model;
+        } catch (error) {
+          if (error instanceof SalesInputError || (error as { status?: number }).status === 422) throw new CommandFailed((error as Error).message);
+          throw error;
+        }
+      });
+      const m = model.metrics as Record<string, number> | null;
+      out(`Model version ${model.version} (${model.id}) ${model.status}${model.active ? ', active' : ''}: ${model.source_detail}`);
+      if (m) out(`  held-out latest ${m.n_test} sales: MdAPE ${(m.mdape! * 100).toFixed(2)}%, MAPE ${(m.mape! * 100).toFixed(2)}%, within 10% ${(m.within10! * 100).toFixed(1)}%, 80% range coverage ${(m.coverage80! * 100).toFixed(1)}%; trained in ${m.train_seconds!.toFixed(1)} s`);
+      out(`  fingerprint ${model.fingerprint}`);
+    });
+  valuation
+    .command('models')
+    .summary('list the model registry, newest first')
+    .action(async () => {
+      const models = await withDomus((domus) => domus.modules.valuation.service.allModels());
+      if (models.length === 0) out('No models yet: domus valuation train --from-listings | --csv FILE');
+      for (const m of models) out(`${String(m.version).padStart(4)} ${m.active ? '*' : ' '} ${m.status.padEnd(8)} ${m.source.padEnd(8)} ${(m.trainedAt ?? m.createdAt).slice(0, 19)}  MdAPE ${m.metrics ? `${((m.metrics.mdape as number) * 100).toFixed(2)}%` : '—'}  ${m.sourceDetail}`);
+    });
+  valuation
+    .command('activate')
+    .summary('make a model version the active one on every node')
+    .argument('<version>', 'the version number (or id) of a ready model')
+    .action(async (version: string) => {
+      const model = await withDomus((domus) => domus.modules.valuation.service.activateVersion(version)).catch((error: Error & { status?: number }) => {
+        if (error.status === 404 || error.status === 409) throw new CommandFailed(error.message);
+        throw error;
+      });
+      out(`Model version ${model.version} is active.`);
     });
 
   const audit = program.command('audit').summary('the tamper-evident audit log: verify the hash chain, export as JSON lines');
@@ -254,6 +303,37 @@ function buildProgram(): Command {
     .action(async (options: { out?: string; from: number }) => {
       const count = await withDomus((domus) => writeAuditExport(domus.platform.audit, options.out ?? process.stdout, { fromSeq: options.from }));
       note(`Exported ${grouped(count)} audit entries${options.out ? ` to ${options.out}` : ''}.`);
+    });
+
+  const security = program.command('security').summary('abuse protection: current lock-outs, lift one');
+  security
+    .command('lockouts')
+    .summary('list accounts and addresses locked out now')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const locks = await withDomus((domus) => domus.modules.security.risk.abuse.activeLocks());
+      if (options.json) {
+        out(JSON.stringify(locks, null, 2));
+        return;
+      }
+      if (locks.length === 0) out('Nothing is locked out.');
+      for (const lock of locks) out(`${lock.kind.padEnd(8)} ${lock.subject.padEnd(40)} ${lock.reason.padEnd(24)} ${String(lock.failures).padStart(4)} failures  until ${lock.locked_until.toISOString()}`);
+    });
+  security
+    .command('unlock')
+    .summary('lift the lock-out of an account (--email) or an address (--ip)')
+    .option('--email <email>', "the account's log-in e-mail")
+    .option('--ip <address>', 'the locked IP address')
+    .action(async (options: { email?: string; ip?: string }) => {
+      if (!options.email === !options.ip) throw new CommandFailed('Name exactly one of --email or --ip.');
+      const key = options.email ? accountKey(options.email) : ipKey(options.ip as string);
+      const lifted = await withDomus(async (domus) => {
+        const done = await domus.modules.security.risk.abuse.unlock(key);
+        if (done) await domus.platform.audit.record({ action: 'security.lockout.lifted', actor: { type: 'system', id: 'cli' }, details: { kind: options.email ? 'account' : 'ip' } });
+        return done;
+      });
+      if (!lifted) throw new CommandFailed(`No lock-out on ${options.email ?? options.ip}.`);
+      out(`Lifted the lock-out on ${options.email ?? options.ip}.`);
     });
 
   return program;

@@ -58,9 +58,12 @@ describe('two stateless nodes', () => {
       remoteAddress: '10.0.0.1',
     });
     const cookie = signup.cookies.find((item) => item.name === 'domus_session')!;
-    const me = await b.app.inject({ url: '/api/v1/auth/me', headers: { cookie: `domus_session=${cookie.value}` } });
+    // The session is bound to the device cookie set beside it; both nodes verify its signature.
+    const device = signup.cookies.find((item) => item.name === 'domus_device')!;
+    const header = `domus_session=${cookie.value}; domus_device=${device.value}`;
+    const me = await b.app.inject({ url: '/api/v1/auth/me', headers: { cookie: header } });
     expect(me.statusCode).toBe(200);
-    const logout = await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: `domus_session=${cookie.value}` } });
+    const logout = await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: header } });
     expect(logout.statusCode).toBe(204);
     const after = await a.app.inject({ url: '/api/v1/auth/me', headers: { cookie: `domus_session=${cookie.value}` } });
     expect(after.statusCode).toBe(401);
@@ -102,7 +105,7 @@ describe('two stateless nodes', () => {
       payload: { email: 'cache@example.test', password: 'cache invalidation pw', displayName: 'C' },
       remoteAddress: '10.0.0.3',
     });
-    const cookie = `domus_session=${signup.cookies.find((item) => item.name === 'domus_session')!.value}`;
+    const cookie = ['domus_session', 'domus_device'].map((name) => `${name}=${signup.cookies.find((item) => item.name === name)!.value}`).join('; ');
     const organization = await a.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: { cookie }, payload: { name: 'Cache Homes' } });
     const property = await a.app.inject({
       method: 'POST',

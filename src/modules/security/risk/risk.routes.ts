@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CursorCodec } from '../../../platform/cursor';
 import { platformErrors } from '../../../platform/errors';
 import { pageSchema, problemResponses, type AuthContext } from '../../../platform/http';
+import { policy } from '../../../platform/policy';
 import type { IdentityModule } from '../../identity';
 import { accountKey, type AbuseService } from '../abuse/abuse.service';
 import { requestFacts, type RecordAudit } from '../security.audit';
@@ -33,6 +34,7 @@ export function riskRoutes(deps: { risk: RiskService; abuse: AbuseService; ident
     const tags = ['security'];
 
     app.get('/organizations/:orgId/security/policy', {
+      config: { policy: policy.member('admin') },
       schema: { tags, summary: 'Risk policy (score → allow / step-up / deny) and plan (admin)', params: orgParams, response: { 200: policySchema, ...problemResponses(400, 401, 403, 404) } },
     }, async (request) => {
       await identity.access.require(requireCaller(request.auth), request.params.orgId, 'admin', 'members:read');
@@ -40,6 +42,7 @@ export function riskRoutes(deps: { risk: RiskService; abuse: AbuseService; ident
     });
 
     app.put('/organizations/:orgId/security/policy', {
+      config: { policy: policy.member('admin', { sensitive: true }) },
       schema: { tags, summary: 'Change the risk policy, plan or API-key rate limit (admin)', params: orgParams, body: updatePolicyBody, response: { 200: policySchema, ...problemResponses(400, 401, 403, 404) } },
     }, async (request) => {
       const caller = requireCaller(request.auth);
@@ -59,6 +62,7 @@ export function riskRoutes(deps: { risk: RiskService; abuse: AbuseService; ident
     });
 
     app.get('/organizations/:orgId/security/risky-logins', {
+      config: { policy: policy.member('admin') },
       schema: { tags, summary: "Members' risky log-ins: score, reasons, place, device (admin)", params: orgParams, querystring: riskyLogInsQuery, response: { 200: pageSchema(riskyLogInSchema), ...problemResponses(400, 401, 403, 404) } },
     }, async (request) => {
       const members = await adminMembers(request.auth, request.params.orgId);
@@ -84,6 +88,7 @@ export function riskRoutes(deps: { risk: RiskService; abuse: AbuseService; ident
     });
 
     app.get('/organizations/:orgId/security/lockouts', {
+      config: { policy: policy.member('admin') },
       schema: { tags, summary: "Members' accounts locked out now (admin)", params: orgParams, response: { 200: pageSchema(lockoutSchema), ...problemResponses(400, 401, 403, 404) } },
     }, async (request) => {
       const members = await adminMembers(request.auth, request.params.orgId);
@@ -104,6 +109,7 @@ export function riskRoutes(deps: { risk: RiskService; abuse: AbuseService; ident
     });
 
     app.delete('/organizations/:orgId/security/lockouts/:userId', {
+      config: { policy: policy.member('admin', { sensitive: true, ownership: 'admins of the organization in :orgId, for its members only' }) },
       schema: { tags, summary: "Lift a member's lock-out (admin)", params: orgUserParams, response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) } },
     }, async (request, reply) => {
       const members = await adminMembers(request.auth, request.params.orgId);
