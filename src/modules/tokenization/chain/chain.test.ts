@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { getAddress, type Address } from 'viem';
+import { getAddress, keccak256, toHex, type Address } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, expectProblem } from '../../../../test/support/api-client';
@@ -70,6 +70,34 @@ describe('chain service and indexer', () => {
     expect(revert.phase).toBe('mined');
     expect(revert.transactionHash).toMatch(/^0x/);
     expect(toAppError(revert, 'issue the deed')).toMatchObject({ status: 502, code: 'CHAIN_TRANSACTION_REVERTED' });
+  });
+
+  it('mirrors KYC idempotently and retries a failed mirror with back-off', async () => {
+    const registrar = keccak256(toHex('REGISTRAR_ROLE'));
+    const registry = { address: context.contracts.registry, contract: 'IdentityRegistry' as const };
+    await context.chain.write(context.operator, { ...registry, functionName: 'revokeRole', args: [registrar, context.operator.address] });
+    const dave = await investor(domus, 'Dave', 0); // KYC approved; the registry refuses the operator now
+    const wallets = () => call(domus, dave.caller, 'GET', '/tokenization/wallets').then((response) => response.json().items as { identityOnChain: string; identityError: string | null }[]);
+    expect((await wallets())[0]).toMatchObject({ identityOnChain: 'pending' });
+    expect((await wallets())[0]!.identityError).toContain('AccessControlUnauthorizedAccount');
+
+    await context.chain.write(context.operator, { ...registry, functionName: 'grantRole', args: [registrar, context.operator.address] });
+    expect(await domus.modules.tokenization.investors.syncIdentities()).toBe(0); // not due yet: backing off
+    expect((await wallets())[0]).toMatchObject({ identityOnChain: 'pending' });
+    domus.clock.advance(10 * 60_000);
+    expect(await domus.modules.tokenization.investors.syncIdentities()).toBe(0);
+    expect((await wallets())[0]).toMatchObject({ identityOnChain: 'synced', identityError: null });
+    const [country] = await context.chain.read<readonly [number, bigint]>({ ...registry, functionName: 'identityOf', args: [dave.wallet] });
+    expect(Number(country)).toBe(276);
+
+    // Submitting the same decision again changes nothing on chain: the mirror compares before sending.
+    const head = await context.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    const again = await call(domus, dave.caller, 'POST', '/tokenization/kyc', { fullName: 'Dave Investor', dateOfBirth: '1985-04-12', country: 276 });
+    expect(again.statusCode, again.body).toBe(200);
+    await domus.modules.tokenization.investors.queueMirror(dave.user.id);
+    // A new decision has a new expiry, so exactly one setIdentity; the repeat of the mirror sends nothing.
+    const after = await context.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    expect(after - head).toBe(1n);
   });
 
   it('rolls back to the fork point when a parent hash no longer matches, and re-indexes the new branch', async () => {
