@@ -3,10 +3,7 @@ import type { AuthContext } from '../../platform/http';
 import type { RiskAssessor } from '../../platform/policy';
 import type { ModuleRegistration, PlatformServices } from '../../platform/services';
 import type { IdentityModule } from '../identity';
-import { createRiskArea, type RiskArea } from './risk/risk.area';
-
-export type { RiskArea } from './risk/risk.area';
-export { accountKey, ipKey } from './abuse/abuse.service';
+import { createMfaArea, type MfaArea } from './mfa/mfa.area';
 
 /**
  * Zero-trust security (issue 3): MFA and passkeys, devices, risk scoring with step-up, abuse
@@ -18,34 +15,23 @@ export interface SecurityModule extends ModuleRegistration {
   riskAssessor?: RiskAssessor;
   /** The second factors a caller can step up with, named in STEP_UP_REQUIRED challenges (MFA provides it). */
   stepUpMethods?: (auth: AuthContext) => Promise<string[]>;
-  /** Devices, risk engine, abuse protection: the log-in guard, API-key rate limits (RISK). */
-  risk: RiskArea;
+  /** TOTP, passkeys, recovery codes, the log-in second factor and step-up (MFA). */
+  mfa: MfaArea;
 }
 
 export interface SecurityDependencies {
   identity: IdentityModule;
-  /** Built before identity with `createSecurityGuard`, whose log-in guard identity received. */
-  guard?: RiskArea;
-}
-
-/**
- * The devices, risk and abuse area, built before identity: identity receives its log-in guard
- * at construction (identity must not import security).
- */
-export function createSecurityGuard(platform: PlatformServices): RiskArea {
-  return createRiskArea(platform);
 }
 
 export function createSecurityModule(platform: PlatformServices, deps: SecurityDependencies): SecurityModule {
   void platform;
-  const risk = deps.guard ?? createRiskArea(platform);
-  risk.attach(deps.identity);
-  const areas: FastifyPluginAsync[] = [risk.routes];
+  void deps;
+  const mfa = createMfaArea(platform, deps.identity);
+  const areas: FastifyPluginAsync[] = [mfa.routes];
   return {
     name: 'security',
-    risk,
-    riskAssessor: risk.assessor,
-    stop: () => risk.stop(),
+    mfa,
+    stepUpMethods: mfa.stepUpMethods,
     routes: async (app) => {
       for (const area of areas) await app.register(area);
     },
