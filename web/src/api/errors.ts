@@ -12,6 +12,14 @@ export interface ProblemBody {
   code?: string;
   detail?: string;
   errors?: FieldProblem[];
+  /** A step-up challenge (STEP_UP_REQUIRED from the gateway, REAUTHENTICATION_REQUIRED from MFA). */
+  stepUp?: StepUpChallenge;
+}
+
+export interface StepUpChallenge {
+  /** 'password', 'totp', 'passkey' (or 'webauthn'), 'recovery_code'. */
+  methods: string[];
+  maxAgeSeconds: number;
 }
 
 export class ApiError extends Error {
@@ -20,6 +28,7 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string | undefined;
   readonly fieldProblems: FieldProblem[];
+  readonly stepUp: StepUpChallenge | undefined;
 
   constructor(status: number, problem: ProblemBody) {
     const title = problem.title ?? defaultTitle(status);
@@ -30,6 +39,7 @@ export class ApiError extends Error {
     this.title = title;
     this.detail = problem.detail;
     this.fieldProblems = problem.errors ?? [];
+    this.stepUp = problem.stepUp;
   }
 
   /** A sentence a person can act on: the detail when the server gave one, else the title. */
@@ -69,6 +79,10 @@ export function parseProblem(body: unknown): ProblemBody {
   if (typeof record.code === 'string') problem.code = record.code;
   if (typeof record.detail === 'string') problem.detail = record.detail;
   if (Array.isArray(record.errors)) problem.errors = record.errors.filter(isFieldProblem);
+  const stepUp = record.stepUp as { methods?: unknown; maxAgeSeconds?: unknown } | undefined;
+  if (stepUp && Array.isArray(stepUp.methods) && typeof stepUp.maxAgeSeconds === 'number') {
+    problem.stepUp = { methods: stepUp.methods.filter((method): method is string => typeof method === 'string'), maxAgeSeconds: stepUp.maxAgeSeconds };
+  }
   return problem;
 }
 
