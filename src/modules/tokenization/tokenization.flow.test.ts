@@ -95,7 +95,15 @@ describe('tokenization flow (in-process chain)', () => {
     expect(bought.json()).toMatchObject({ status: 'done' });
     expect((bought.json() as { transactions: unknown[] }).transactions).toHaveLength(2); // approve + buy
     await confirm(domus, bob);
-    expect((await call(domus, bob.caller, 'POST', `/tokenization/offerings/${offeringId}/purchases`, { shares: 20 })).statusCode).toBe(200);
+    // A retried purchase (same Idempotency-Key) is answered from the first; nothing is bought twice.
+    const key = { 'idempotency-key': 'bob-purchase-0001' };
+    const first = await call(domus, bob.caller, 'POST', `/tokenization/offerings/${offeringId}/purchases`, { shares: 20 }, key);
+    expect(first.statusCode, first.body).toBe(200);
+    const retry = await call(domus, bob.caller, 'POST', `/tokenization/offerings/${offeringId}/purchases`, { shares: 20 }, key);
+    expect(retry.statusCode).toBe(200);
+    expect(retry.headers['idempotency-replayed']).toBe('true');
+    expect(retry.json()).toEqual(first.json());
+    expectProblem(await call(domus, bob.caller, 'POST', `/tokenization/offerings/${offeringId}/purchases`, { shares: 21 }, key), 422, 'IDEMPOTENCY_KEY_REUSED');
 
     const status = (await call(domus, alice.caller, 'GET', `/tokenization/offerings/${offeringId}`)).json();
     expect(status).toMatchObject({ status: 'open', soldShares: 50, raised: { amountMinor: 500_000 }, purchases: 2 });

@@ -85,7 +85,17 @@ export interface MirrorRow {
   updated_at: Date;
 }
 
+export interface ActionRequestRow {
+  scope: string;
+  key: string;
+  request_hash: string;
+  state: 'running' | 'done';
+  response: unknown;
+  created_at: Date;
+}
+
 export type TokenizationTables = {
+  token_action_requests: ActionRequestRow;
   token_platform_contracts: PlatformContractsRow;
   token_properties: TokenPropertyRow;
   token_offerings: OfferingRow;
@@ -246,6 +256,33 @@ export class TokenizationRepository {
       .where('chain_id', '=', row.chain_id)
       .where('address', '=', row.address)
       .execute();
+  }
+
+  /** Claims an idempotency key; false when someone holds it already. */
+  async claimAction(scope: string, key: string, requestHash: string, now: Date): Promise<boolean> {
+    const result = await this.db
+      .insertInto('token_action_requests')
+      .values({ scope, key, request_hash: requestHash, state: 'running', response: null, created_at: now })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  findAction(scope: string, key: string): Promise<ActionRequestRow | undefined> {
+    return this.db.selectFrom('token_action_requests').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+  }
+
+  async completeAction(scope: string, key: string, response: unknown): Promise<void> {
+    await this.db
+      .updateTable('token_action_requests')
+      .set({ state: 'done', response: sql`${JSON.stringify(response)}::jsonb` as never })
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .execute();
+  }
+
+  async releaseAction(scope: string, key: string): Promise<void> {
+    await this.db.deleteFrom('token_action_requests').where('scope', '=', scope).where('key', '=', key).where('state', '=', 'running').execute();
   }
 
   // ---- indexer projections (read side) ---------------------------------------------------------

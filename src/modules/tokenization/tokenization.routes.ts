@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problemResponses } from '../../platform/http';
 import { policy } from '../../platform/policy';
+import type { FastifyReply } from 'fastify';
 import { requireUser } from '../identity';
 import { linkMessage, type InvestorsService } from './investors.service';
 import {
@@ -13,6 +14,7 @@ import {
   createOfferingBody,
   depositBody,
   fillOrderBody,
+  idempotencyHeaders,
   idParams,
   kycBody,
   kycSchema,
@@ -34,6 +36,10 @@ import type { TokenizationService } from './tokenization.service';
 import type { TradingService } from './trading.service';
 
 const chainProblems = [502, 503];
+const replayed = <T>(reply: FastifyReply, outcome: { result: T; replayed: boolean }): T => {
+  if (outcome.replayed) reply.header('idempotency-replayed', 'true');
+  return outcome.result;
+};
 const stepUp = { maxAgeSeconds: 300 };
 const publicRead = policy.public('public on-chain data: contracts, offerings, order books');
 const issuer = (extra = {}) => policy.resource("admins of the listing's organization (the service answers 404 otherwise)", { sensitive: true, ...extra });
@@ -98,9 +104,11 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
       config: { policy: investor(money) },
       schema: {
         tags, summary: 'Buy shares: with the custodial wallet (done) or your own wallet (unsigned approve + buy to sign); compliance pre-checked',
-        params: idParams, body: purchaseBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 403, 404, 409, 422, ...chainProblems) },
+        params: idParams, headers: idempotencyHeaders, body: purchaseBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 403, 404, 409, 422, ...chainProblems) },
       },
-    }, async (request) => trading.purchase(request.auth, request.params.id, request.body));
+    }, async (request, reply) =>
+      replayed(reply, await trading.idempotent(`purchase ${request.params.id} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
+        trading.purchase(request.auth, request.params.id, request.body))));
 
     app.post(`${base}/offerings/:id/settle`, {
       config: { policy: investor() },
@@ -114,17 +122,21 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
       config: { policy: issuer(money) },
       schema: {
         tags, summary: 'Deposit collected rent for the holders (admins); claimable pro rata by shares held since the record date',
-        params: idParams, body: depositBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 403, 404, 409, ...chainProblems) },
+        params: idParams, headers: idempotencyHeaders, body: depositBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 403, 404, 409, 422, ...chainProblems) },
       },
-    }, async (request) => trading.depositRent(request.auth, request.params.id, request.body.amount.amountMinor));
+    }, async (request, reply) =>
+      replayed(reply, await trading.idempotent(`rent-deposit ${request.params.id} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
+        trading.depositRent(request.auth, request.params.id, request.body.amount.amountMinor))));
 
     app.post(`${base}/properties/:id/claims`, {
       config: { policy: investor(money) },
       schema: {
         tags, summary: 'Claim your rent from this property (custodial: done; own wallet: unsigned claim)',
-        params: idParams, body: claimBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 404, 409, 422, ...chainProblems) },
+        params: idParams, headers: idempotencyHeaders, body: claimBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 404, 409, 422, ...chainProblems) },
       },
-    }, async (request) => trading.claimRent(request.auth, request.params.id, request.body.wallet));
+    }, async (request, reply) =>
+      replayed(reply, await trading.idempotent(`claim ${request.params.id} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
+        trading.claimRent(request.auth, request.params.id, request.body.wallet))));
 
     // ---- secondary market --------------------------------------------------------------------------
     app.get(`${base}/properties/:id/orders`, {
@@ -139,17 +151,21 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
       config: { policy: investor(money) },
       schema: {
         tags, summary: 'Place a sell order (shares stay in your wallet until a fill) or a buy order (payment escrowed)',
-        params: idParams, body: placeOrderBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 403, 404, 409, 422, ...chainProblems) },
+        params: idParams, headers: idempotencyHeaders, body: placeOrderBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 403, 404, 409, 422, ...chainProblems) },
       },
-    }, async (request) => trading.placeOrder(request.auth, request.params.id, request.body));
+    }, async (request, reply) =>
+      replayed(reply, await trading.idempotent(`order ${request.params.id} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
+        trading.placeOrder(request.auth, request.params.id, request.body))));
 
     app.post(`${base}/properties/:id/orders/:orderId/fill`, {
       config: { policy: investor(money) },
       schema: {
         tags, summary: 'Fill (part of) an order; both legs settle atomically; canFill pre-checks compliance',
-        params: orderParams, body: fillOrderBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 403, 404, 409, 422, ...chainProblems) },
+        params: orderParams, headers: idempotencyHeaders, body: fillOrderBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 403, 404, 409, 422, ...chainProblems) },
       },
-    }, async (request) => trading.fillOrder(request.auth, request.params.id, request.params.orderId, request.body));
+    }, async (request, reply) =>
+      replayed(reply, await trading.idempotent(`fill ${request.params.id}/${request.params.orderId} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
+        trading.fillOrder(request.auth, request.params.id, request.params.orderId, request.body))));
 
     app.post(`${base}/properties/:id/orders/:orderId/cancel`, {
       config: { policy: investor() },

@@ -1,5 +1,7 @@
 import { getAddress, parseTransaction, recoverTransactionAddress, type Address, type Hex, type TransactionSerialized } from 'viem';
+import { platformErrors } from '../../platform/errors';
 import type { AuthContext } from '../../platform/http';
+import { hashPayload } from '../../platform/idempotency';
 import { requireUser } from '../identity';
 import { chainFailure } from './chain/chain.service';
 import { fromMinor, toMinor } from './investors.service';
@@ -33,6 +35,31 @@ export class TradingService {
       return await work();
     } catch (error) {
       throw toAppError(chainFailure(error, action), action);
+    }
+  }
+
+  /**
+   * Runs a money action at most once per Idempotency-Key (scope: the action and the caller): the
+   * key is claimed before any transaction is sent, the answer stored after they are mined; a retry
+   * gets the stored answer, a concurrent duplicate 409, a failure frees the key for a retry.
+   */
+  async idempotent(scope: string, key: string | undefined, payload: unknown, work: () => Promise<ActionResult>): Promise<{ result: ActionResult; replayed: boolean }> {
+    if (key === undefined) return { result: await work(), replayed: false };
+    const repository = this.deps.repository;
+    const requestHash = hashPayload(payload);
+    if (!(await repository.claimAction(scope, key, requestHash, this.deps.clock.now()))) {
+      const existing = await repository.findAction(scope, key);
+      if (existing && existing.request_hash !== requestHash) throw platformErrors.IDEMPOTENCY_KEY_REUSED('This Idempotency-Key was used with a different request; use a new key.');
+      if (existing?.state === 'done') return { result: existing.response as ActionResult, replayed: true };
+      throw platformErrors.CONFLICT('A request with this Idempotency-Key is still being processed; retry shortly.');
+    }
+    try {
+      const result = await work();
+      await repository.completeAction(scope, key, result);
+      return { result, replayed: false };
+    } catch (error) {
+      await repository.releaseAction(scope, key);
+      throw error;
     }
   }
 
