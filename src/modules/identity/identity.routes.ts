@@ -67,21 +67,22 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
       config: { ...authRateLimit, policy: policy.public('anyone may create an account') },
       schema: { tags, summary: 'Create an account and log in', body: signUpBody, response: { 201: z.object({ user: userSchema }), ...problemResponses(400, 409, 429) } },
     }, async (request, reply) => {
-      const user = await service.signUp(request.body);
-      const session = await service.openSession(user.id, { ip: request.ip, userAgent: request.headers['user-agent'] });
+      const { user, deviceId } = await service.signUpFrom(request.body, { request, reply });
+      const session = await service.openSession(user.id, { ip: request.ip, userAgent: request.headers['user-agent'] }, { deviceId });
       setSessionCookie(reply, session.token, session.expiresAt);
       return reply.code(201).send({ user });
     });
 
     app.post('/auth/login', {
       config: { ...authRateLimit, policy: policy.public('anyone may try to log in; lock-outs and risk checks run in the log-in guard') },
-      schema: { tags, summary: 'Log in with email and password; answers mfa_required (no session yet) when a second factor is due', body: logInBody, response: { 200: z.union([z.object({ user: userSchema }), mfaRequiredSchema]), ...problemResponses(400, 401, 429) } },
+      schema: { tags, summary: 'Log in with email and password; answers mfa_required (no session yet) when a second factor is due', body: logInBody, response: { 200: z.union([z.object({ user: userSchema }), mfaRequiredSchema]), ...problemResponses(400, 401, 403, 423, 429) } },
     }, async (request, reply) => {
-      const user = await service.logIn(request.body.email, request.body.password);
-      // An enrolled factor: the session opens at POST /security/mfa/verify.
-      const pending = await service.secondFactorStep(user.id, { riskStepUp: false, deviceId: null });
+      // The guard (security module) refuses locked or throttled attempts and assesses the risk.
+      const { user, assessment } = await service.logInFrom(request.body.email, request.body.password, { request, reply });
+      // Enrolled factor, or a step-up risk decision: the session opens at POST /security/mfa/verify.
+      const pending = await service.secondFactorStep(user.id, { riskStepUp: assessment.decision === 'step_up', deviceId: assessment.deviceId });
       if (pending) return { status: 'mfa_required' as const, mfaToken: pending.mfaToken, methods: pending.methods, expiresAt: pending.expiresAt.toISOString() };
-      const session = await service.openSession(user.id, { ip: request.ip, userAgent: request.headers['user-agent'] });
+      const session = await service.openSession(user.id, { ip: request.ip, userAgent: request.headers['user-agent'] }, { deviceId: assessment.deviceId });
       setSessionCookie(reply, session.token, session.expiresAt);
       return { user };
     });
