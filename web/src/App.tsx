@@ -8,6 +8,7 @@ import { ListingPage } from './pages/ListingPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SavedSearchesPage } from './pages/SavedSearchesPage';
 import { SearchPage } from './pages/search/SearchPage';
+import { StepUpHost } from './pages/security/StepUpPrompt';
 
 // The agency workspace is only for signed-in agents; buyers never download it.
 const WorkspaceLayout = lazy(() => import('./workspace/WorkspaceLayout').then((module) => ({ default: module.WorkspaceLayout })));
@@ -16,12 +17,14 @@ const OrganizationListings = lazy(() =>
 );
 const CreateListingForm = lazy(() => import('./workspace/CreateListingForm').then((module) => ({ default: module.CreateListingForm })));
 const ListingEditor = lazy(() => import('./workspace/ListingEditor').then((module) => ({ default: module.ListingEditor })));
+const SecurityAdminPage = lazy(() => import('./pages/security/SecurityAdminPage').then((module) => ({ default: module.SecurityAdminPage })));
 const DealsPage = lazy(() => import('./pages/deals/DealsPage').then((module) => ({ default: module.DealsPage })));
 const DealRoomPage = lazy(() => import('./pages/deals/DealRoomPage').then((module) => ({ default: module.DealRoomPage })));
 const MarketPage = lazy(() => import('./pages/market/MarketPage').then((module) => ({ default: module.MarketPage })));
 const InvestPage = lazy(() => import('./pages/tokenization/InvestPages').then((module) => ({ default: module.InvestPage })));
 const TokenizedPropertyPage = lazy(() => import('./pages/tokenization/InvestPages').then((module) => ({ default: module.TokenizedPropertyPage })));
 const PortfolioPage = lazy(() => import('./pages/tokenization/PortfolioPage').then((module) => ({ default: module.PortfolioPage })));
+const SecurityPage = lazy(() => import('./pages/security/SecurityPage').then((module) => ({ default: module.SecurityPage })));
 
 function Loading({ children }: { children: ReactNode }) {
   return (
@@ -40,6 +43,7 @@ function Loading({ children }: { children: ReactNode }) {
 export function App() {
   return (
     <AuthProvider>
+      <StepUpHost />
       <BrowserRouter>
         <Routes>
           <Route element={<Layout />}>
@@ -54,6 +58,7 @@ export function App() {
             <Route path="invest" element={<Loading><InvestPage /></Loading>} />
             <Route path="invest/properties/:id" element={<Loading><TokenizedPropertyPage /></Loading>} />
             <Route path="portfolio" element={<Loading><PortfolioPage /></Loading>} />
+            <Route path="security" element={<Loading><SecurityPage /></Loading>} />
             <Route
               path="workspace"
               element={
@@ -65,6 +70,7 @@ export function App() {
               <Route index element={<Loading><OrganizationListings /></Loading>} />
               <Route path="new" element={<Loading><CreateListingForm /></Loading>} />
               <Route path="listings/:id" element={<Loading><ListingEditor /></Loading>} />
+              <Route path="security" element={<Loading><SecurityAdminPage /></Loading>} />
             </Route>
             <Route path="*" element={<NotFoundPage />} />
           </Route>

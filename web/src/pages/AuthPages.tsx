@@ -5,6 +5,8 @@ import { useAuth } from '../auth/AuthContext';
 import { Field, FormError, Spinner } from '../components/ui';
 import { useDocumentTitle } from '../lib/useAsync';
 import { useFormErrors } from '../lib/useFormErrors';
+import { MfaLogInStep } from './security/MfaLogInStep';
+import { mfaApi, passkeysSupported, type MfaRequired } from './security/mfaApi';
 
 /** Only same-site paths are followed after logging in, never another origin. */
 function safeNext(value: string | null, fallback: string): string {
@@ -21,23 +23,51 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [submitting, setSubmitting] = useState(false);
   const errors = useFormErrors(['email', 'password']);
+  const [mfa, setMfa] = useState<MfaRequired | null>(null);
 
   if (auth.status === 'signedIn' && !submitting) return <Navigate to={next} replace />;
+
+  const finish = async () => {
+    await refresh();
+    navigate(next, { replace: true });
+  };
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
     setSubmitting(true);
     errors.clear();
     try {
-      await api.login({ email: email.trim(), password });
-      await refresh();
-      navigate(next, { replace: true });
+      const result = (await api.login({ email: email.trim(), password })) as { user?: unknown } | MfaRequired;
+      // A second factor is due: the session opens after the MFA step.
+      if ('status' in result && result.status === 'mfa_required') setMfa(result);
+      else await finish();
     } catch (error) {
       errors.setError(error);
     } finally {
       setSubmitting(false);
     }
   };
+
+  const passkeyLogIn = async () => {
+    setSubmitting(true);
+    errors.clear();
+    try {
+      await mfaApi.passkeyLogIn();
+      await finish();
+    } catch (error) {
+      errors.setError(error);
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  if (mfa) {
+    return (
+      <div className="auth-page">
+        <MfaLogInStep pending={mfa} onDone={finish} onCancel={() => { setMfa(null); setPassword(''); }} />
+      </div>
+    );
+  }
 
   return (
     <div className="auth-page">
@@ -78,6 +108,11 @@ export function LoginPage() {
         <button type="submit" className="button button-primary button-block" disabled={submitting} data-testid="login-submit">
           {submitting ? <Spinner size="sm" label="Logging in" /> : 'Log in'}
         </button>
+        {passkeysSupported() && (
+          <button type="button" className="button button-secondary button-block" disabled={submitting} onClick={() => void passkeyLogIn()} data-testid="login-passkey">
+            Log in with a passkey
+          </button>
+        )}
         <p className="auth-switch">
           New to Domus? <Link to={`/signup${params.toString() ? `?${params.toString()}` : ''}`}>Create an account</Link>
         </p>
