@@ -52,6 +52,9 @@ function Header() {
               <NavLink to="/workspace" className="nav-link" data-testid="nav-workspace">
                 Workspace
               </NavLink>
+              <NavLink to="/security" className="nav-link" data-testid="nav-security">
+                Security
+              </NavLink>
             </>
           )}
         </nav>
