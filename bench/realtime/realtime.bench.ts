@@ -146,15 +146,13 @@ async function drive(senders: BenchClient[], rate: number): Promise<{ offered: n
   delivered = 0;
   recording = true;
   const tickMs = 10;
-  const perTick = rate / (1000 / tickMs);
-  let owed = 0;
   let next = 0;
   const started = performance.now();
   await new Promise<void>((resolve) => {
+    // Open loop on the clock, not on ticks: a late tick sends what is owed, so the offered rate holds.
     const timer = setInterval(() => {
-      owed += perTick;
-      while (owed >= 1) {
-        owed -= 1;
+      const owed = Math.floor(((performance.now() - started) / 1000) * rate);
+      while (next < owed) {
         senders[next % senders.length]!.send(String(performance.now()));
         next += 1;
       }

@@ -56,66 +56,63 @@ export class RealtimeRepository {
   async appendBatch(items: NewMessage[]): Promise<Appended[]> {
     return this.db.transaction().execute(async (trx) => {
       const results = new Array<Appended | undefined>(items.length);
-      const byRoom = new Map<string, number[]>();
-      items.forEach((item, index) => byRoom.set(item.room, [...(byRoom.get(item.room) ?? []), index]));
-      // Rooms in a fixed order, so two batches never wait on each other's locks in a cycle.
-      for (const room of [...byRoom.keys()].sort()) {
-        const indexes = byRoom.get(room)!;
-        const keys = indexes.map((index) => items[index]!.dedupeKey).filter((key): key is string => key !== null);
-        const seen = new Map<string, StoredMessage>();
-        if (keys.length > 0) {
-          const existing = await trx.selectFrom('realtime_messages').selectAll().where('room', '=', room).where('dedupe_key', 'in', keys).execute();
-          for (const row of existing) seen.set(row.dedupe_key!, toMessage(row));
+      // 1. Earlier copies of any dedupe key in the batch: one statement for every room.
+      const keys = [...new Set(items.map((item) => item.dedupeKey).filter((key): key is string => key !== null))];
+      const seen = new Map<string, StoredMessage>();
+      if (keys.length > 0) {
+        const existing = await trx.selectFrom('realtime_messages').selectAll().where('dedupe_key', 'in', keys).execute();
+        for (const row of existing) seen.set(`${row.room}\u0000${row.dedupe_key}`, toMessage(row));
+      }
+      const fresh = new Map<string, number[]>();
+      const firstOfKey = new Map<string, number>();
+      items.forEach((item, index) => {
+        const key = item.dedupeKey === null ? null : `${item.room}\u0000${item.dedupeKey}`;
+        const earlier = key === null ? undefined : seen.get(key);
+        if (earlier) results[index] = { message: earlier, duplicate: true };
+        else if (key !== null && firstOfKey.has(key)) return; // a repeat inside this batch: resolved below
+        else {
+          if (key !== null) firstOfKey.set(key, index);
+          fresh.set(item.room, [...(fresh.get(item.room) ?? []), index]);
         }
-        const fresh: number[] = [];
-        const batchKeys = new Map<string, number>();
-        for (const index of indexes) {
-          const key = items[index]!.dedupeKey;
-          const earlier = key === null ? undefined : seen.get(key);
-          if (earlier) results[index] = { message: earlier, duplicate: true };
-          else if (key !== null && batchKeys.has(key)) results[index] = { message: undefined as never, duplicate: true };
-          else {
-            if (key !== null) batchKeys.set(key, index);
-            fresh.push(index);
+      });
+      if (fresh.size > 0) {
+        // 2. One upsert bumps every room's sequence by its count. Rooms in a fixed order, so two
+        //    batches never wait on each other's row locks in a cycle.
+        const rooms = [...fresh.keys()].sort();
+        const allocated = await sql<{ room: string; last_sequence: number; first_sequence: number }>`
+          INSERT INTO realtime_rooms (room, last_sequence)
+          VALUES ${sql.join(rooms.map((room) => sql`(${room}, ${fresh.get(room)!.length})`))}
+          ON CONFLICT (room) DO UPDATE SET last_sequence = realtime_rooms.last_sequence + EXCLUDED.last_sequence
+          RETURNING room, last_sequence, first_sequence`.execute(trx);
+        const rows: Record<string, unknown>[] = [];
+        for (const { room, last_sequence: lastValue, first_sequence: firstValue } of allocated.rows) {
+          const indexes = fresh.get(room)!;
+          const last = Number(lastValue);
+          indexes.forEach((index, offset) => {
+            const item = items[index]!;
+            const sequence = last - indexes.length + 1 + offset;
+            rows.push({
+              room, sequence, kind: item.kind, sender_user_id: item.senderUserId, dedupe_key: item.dedupeKey,
+              body: sql`${JSON.stringify(item.body)}::jsonb`, created_at: item.createdAt,
+            });
+            results[index] = {
+              message: { room, sequence, kind: item.kind, senderUserId: item.senderUserId, body: item.body, createdAt: item.createdAt.toISOString() },
+              duplicate: false,
+            };
+          });
+          // Bounded history, trimmed in steps of a tenth so that it costs one DELETE now and then.
+          const keepFrom = last - this.historyPerRoom + 1;
+          if (keepFrom - Number(firstValue) >= Math.max(1, Math.floor(this.historyPerRoom / 10))) {
+            await trx.deleteFrom('realtime_messages').where('room', '=', room).where('sequence', '<', keepFrom).execute();
+            await trx.updateTable('realtime_rooms').set({ first_sequence: keepFrom }).where('room', '=', room).execute();
           }
         }
-        if (fresh.length === 0) continue;
-        const allocated = await sql<{ last_sequence: number; first_sequence: number }>`
-          INSERT INTO realtime_rooms (room, last_sequence) VALUES (${room}, ${fresh.length})
-          ON CONFLICT (room) DO UPDATE SET last_sequence = realtime_rooms.last_sequence + ${fresh.length}
-          RETURNING last_sequence, first_sequence`.execute(trx);
-        const { last_sequence: last, first_sequence: first } = allocated.rows[0]!;
-        const rows = fresh.map((index, offset) => {
-          const item = items[index]!;
-          return {
-            room,
-            sequence: Number(last) - fresh.length + 1 + offset,
-            kind: item.kind,
-            sender_user_id: item.senderUserId,
-            dedupe_key: item.dedupeKey,
-            body: sql`${JSON.stringify(item.body)}::jsonb`,
-            created_at: item.createdAt,
-          };
-        });
+        // 3. One insert for all new messages.
         await trx.insertInto('realtime_messages').values(rows as never).execute();
-        rows.forEach((row, offset) => {
-          const index = fresh[offset]!;
-          results[index] = {
-            message: { room, sequence: row.sequence, kind: row.kind, senderUserId: row.sender_user_id, body: items[index]!.body, createdAt: row.created_at.toISOString() },
-            duplicate: false,
-          };
-        });
-        // Bounded history, trimmed in steps of a tenth so that it costs one DELETE now and then.
-        const keepFrom = Number(last) - this.historyPerRoom + 1;
-        if (keepFrom - Number(first) >= Math.max(1, Math.floor(this.historyPerRoom / 10))) {
-          await trx.deleteFrom('realtime_messages').where('room', '=', room).where('sequence', '<', keepFrom).execute();
-          await trx.updateTable('realtime_rooms').set({ first_sequence: keepFrom }).where('room', '=', room).execute();
-        }
       }
-      // A key repeated inside one batch: the later copies point at the first one's result.
       items.forEach((item, index) => {
-        if (results[index]?.message === undefined && item.dedupeKey !== null) {
-          const first = items.findIndex((other) => other.room === item.room && other.dedupeKey === item.dedupeKey);
+        if (results[index] === undefined) {
+          const first = firstOfKey.get(`${item.room}\u0000${item.dedupeKey}`)!;
           results[index] = { message: results[first]!.message, duplicate: true };
         }
       });
