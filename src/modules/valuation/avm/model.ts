@@ -23,6 +23,8 @@ export interface AvmTrainOptions {
   readonly calibrationFraction?: number;
   readonly gbdt?: Partial<GbdtParams>;
   readonly coverage?: number;
+  /** Called with each phase's wall milliseconds (index, features, trees, calibration). */
+  readonly onPhase?: (phase: string, milliseconds: number) => void;
 }
 
 /** Lower learning rate with more trees than the library defaults (docs/valuation.md). */
@@ -56,8 +58,9 @@ export class Avm {
   private readonly columnIndex: Map<string, number>;
   private readonly categoryCodes: (Map<string, number> | null)[];
 
-  constructor(readonly parts: AvmParts) {
-    this.pool = buildPool(parts.table, parts.market);
+  /** `pool` may be passed when already built for the same table and index. */
+  constructor(readonly parts: AvmParts, pool?: NeighbourPool) {
+    this.pool = pool ?? buildPool(parts.table, parts.market);
     this.residual = Float64Array.from(parts.fitted, (f, i) => Math.log(parts.table.price[i]!) - f);
     this.names = featureNames(parts.table);
     this.columnIndex = new Map(parts.table.columns.map((c, i) => [c.name, i]));
@@ -131,7 +134,14 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
   const fit = selectSales(table, fitRows);
   const calibration = selectSales(table, calibrationRows);
 
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    options.onPhase?.(name, now - mark);
+    mark = now;
+  };
   const market = marketIndex(fit, seed);
+  phase('index');
   const pool = buildPool(fit, market);
   const names = featureNames(fit);
   const cols = names.length;
@@ -145,17 +155,21 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
     const logSize = fitSize && fitSize[i]! > 0 ? Math.log(fitSize[i]!) : Number.NaN;
     neighbourFeatures(pool, fit.latitude[i]!, fit.longitude[i]!, logSize, row, at, (j) => folds[j] !== folds[i]);
   }
+  phase('features');
   const logPrice = Float64Array.from(fit.price, Math.log);
   const gbdt = trainGbdt({ rows: fit.price.length, cols, values: x }, logPrice, {
     categoricalFeatures: fit.columns.flatMap((c, j) => (c.kind === 'categorical' ? [j] : [])),
     featureNames: names,
     seed,
+    // Small sale sets (a young platform) need smaller leaves to learn anything; King County keeps 20.
+    minSamplesLeaf: Math.max(3, Math.min(20, Math.round(fit.price.length / 200))),
     ...avmGbdtParams,
     ...options.gbdt,
   });
   const fitted = gbdt.predictMatrix({ rows: fit.price.length, cols, values: x });
+  phase('trees');
 
-  const draft = new Avm({ table: fit, market, gbdt, fitted, blend: { beta: 0, k: 8 }, conformal: SplitConformal.fromJSON({ coverage: 0.8, quantile: 0, calibrationSize: 0, normalized: false }), domain: domainOf(fit, pool, gbdt, names), calibrationSize: 0 });
+  const draft = new Avm({ table: fit, market, gbdt, fitted, blend: { beta: 0, k: 8 }, conformal: SplitConformal.fromJSON({ coverage: 0.8, quantile: 0, calibrationSize: 0, normalized: false }), domain: domainOf(fit, pool, gbdt, names), calibrationSize: 0 }, pool);
   // Model values and comparables of the calibration sales, valued at their sale dates.
   const calLog = Float64Array.from(calibration.price, Math.log);
   const calSize = sizeValues(calibration);
@@ -167,21 +181,31 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
     modelLog[i] = gbdt.predict(row);
     comps.push(draft.comparables(calibration.latitude[i]!, calibration.longitude[i]!, calSize ? calSize[i]! : Number.NaN, 20));
   }
+  // k and β on the calibration sales: the mean residual of the first k comparables, weighted.
   let best = { beta: 0, k: 8, loss: Infinity };
   for (const k of [5, 8, 12, 20]) {
+    const meanResidual = comps.map((list) => {
+      let sum = 0;
+      let weights = 0;
+      for (const c of list.slice(0, k)) {
+        sum += c.weight * draft.residual[c.index]!;
+        weights += c.weight;
+      }
+      return weights > 0 ? sum / weights : 0;
+    });
     for (let step = 0; step <= 10; step++) {
       const beta = step / 10;
-      const candidate = new Avm({ ...draft.parts, blend: { beta, k } });
       let loss = 0;
-      for (let i = 0; i < modelLog.length; i++) loss += Math.abs(calLog[i]! - candidate.blendLog(modelLog[i]!, comps[i]!.slice(0, k)).logValue);
+      for (let i = 0; i < modelLog.length; i++) loss += Math.abs(calLog[i]! - modelLog[i]! - beta * meanResidual[i]!);
       if (loss < best.loss - 1e-12) best = { beta, k, loss };
     }
   }
   const blend = { beta: best.beta, k: best.k };
-  const blended = new Avm({ ...draft.parts, blend });
+  const blended = new Avm({ ...draft.parts, blend }, pool);
   const predicted = Float64Array.from(modelLog, (m, i) => blended.blendLog(m, comps[i]!.slice(0, blend.k)).logValue);
   const conformal = SplitConformal.calibrate({ actual: calLog, predicted, coverage: options.coverage ?? 0.8 });
-  return new Avm({ ...draft.parts, blend, conformal, calibrationSize: calibration.price.length });
+  phase('calibration');
+  return new Avm({ ...draft.parts, blend, conformal, calibrationSize: calibration.price.length }, pool);
 }
 
 function domainOf(table: SalesTable, pool: NeighbourPool, gbdt: GbdtModel, names: readonly string[]): AvmDomain {
