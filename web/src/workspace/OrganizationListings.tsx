@@ -38,7 +38,15 @@ export function WorkspaceHeader({ children }: { children?: ReactNode }) {
             {membership.organizationName}
           </h1>
         )}
-        <p className="muted small">Your role: {roleLabels[membership.role]}</p>
+        <p className="muted small">
+          Your role: {roleLabels[membership.role]}
+          {(membership.role === 'owner' || membership.role === 'admin') && (
+            <>
+              {' · '}
+              <Link to="/workspace/security" data-testid="workspace-security-link">Security</Link>
+            </>
+          )}
+        </p>
       </div>
       {children}
     </header>
