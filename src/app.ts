@@ -113,6 +113,8 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     });
     const modules = { identity, listings, deals, security, market, tokenization, realtime, valuation };
 
+    // The GDPR export gathers each module's data about the person through its public API.
+    security.privacy.addSource('deals', (auth) => deals.service.listDeals(auth, { limit: 100 }));
     const tileHost = safeOrigin(config.MAP_TILE_URL);
     let rateLimitRedis: Redis | undefined;
     if (config.REDIS_URL) {

@@ -166,6 +166,7 @@ class AuditThrottle {
 export class PolicyGateway {
   private readonly unguarded: string[] = [];
   private readonly throttle = new AuditThrottle();
+  private readonly pendingAudits = new Set<Promise<void>>();
 
   constructor(private readonly options: PolicyGatewayOptions) {}
 
@@ -322,7 +323,7 @@ export class PolicyGateway {
   private recordDenial(request: FastifyRequest, auth: AuthContext | null, action: string, details: Record<string, unknown>): void {
     const actor = actorOf(auth);
     if (!this.throttle.allow(`${action}:${request.ip}:${actor.id ?? ''}`, this.options.clock.now().getTime())) return;
-    void this.options.audit.recordQuietly({
+    const pending = this.options.audit.recordQuietly({
       action,
       outcome: 'denied',
       actor,
@@ -330,6 +331,13 @@ export class PolicyGateway {
       requestId: request.id,
       details: { method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0], ...details },
     });
+    this.pendingAudits.add(pending);
+    void pending.finally(() => this.pendingAudits.delete(pending));
+  }
+
+  /** Resolves once the denial entries recorded so far are written (tests, shutdown). */
+  async flushAudit(): Promise<void> {
+    await Promise.all([...this.pendingAudits]);
   }
 }
 

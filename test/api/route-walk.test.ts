@@ -192,7 +192,7 @@ describe('route walk over the OpenAPI document', () => {
       expect(response.statusCode, JSON.stringify(caller.headers)).toBe(401);
       expect(String(response.headers['content-type'])).toContain('application/problem+json');
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await domus.gateway.flushAudit();
     const rejected: string[] = [];
     for await (const entry of domus.platform.audit.entries()) if (entry.action === 'security.credential.rejected') rejected.push(String(entry.details.credential));
     expect(new Set(rejected)).toEqual(new Set(['session_cookie', 'api_key', 'service_token']));

@@ -314,6 +314,23 @@ export class IdentityRepository {
     return this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
   }
 
+  /** Pseudonymises a user in one transaction (see IdentityService.erasePerson). */
+  async erasePerson(userId: string, now: Date, unusablePassword: string): Promise<void> {
+    await this.transaction(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ email: `erased-${userId}@erased.invalid`, display_name: 'Erased user', password_hash: `erased:${unusablePassword}`, updated_at: now })
+        .where('id', '=', userId)
+        .execute();
+      await trx.deleteFrom('profiles').where('user_id', '=', userId).execute();
+      await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+      await trx.updateTable('api_keys').set({ created_by: null }).where('created_by', '=', userId).execute();
+      // An organization the person alone belonged to stays, member-less: its listings and deals
+      // are records that counterparties (buyers) keep a right to.
+      await trx.deleteFrom('memberships').where('user_id', '=', userId).execute();
+    });
+  }
+
   findProfile(userId: string) {
     return this.db.selectFrom('profiles').selectAll().where('user_id', '=', userId).executeTakeFirst();
   }

@@ -433,6 +433,24 @@ export class IdentityService {
     });
   }
 
+  // ---- GDPR erasure ----------------------------------------------------------------------
+
+  /**
+   * Erasure (security privacy): removes what identifies the person — e-mail, name, password,
+   * profile, sessions, memberships — and keeps the user id as a pseudonym, so deals and audit
+   * entries that must stay (legal retention) keep their references without naming anyone.
+   * Refused while the person owns an organization that others belong to (hand it over first).
+   */
+  async erasePerson(userId: string): Promise<void> {
+    const owned = (await this.repository.listMembershipsOfUser(userId)).filter((row) => row.role === 'owner');
+    for (const organization of owned) {
+      if ((await this.repository.listMembers(organization.id)).length > 1) {
+        throw identityErrors.LAST_OWNER(`You own "${organization.name}", which has other members: make someone else owner (or remove them) before erasing your account.`);
+      }
+    }
+    await this.repository.erasePerson(userId, this.now(), randomBytes(32).toString('base64url'));
+  }
+
   // ---- profiles --------------------------------------------------------------------------
 
   async getProfile(userId: string) {

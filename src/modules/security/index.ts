@@ -3,6 +3,8 @@ import type { AuthContext } from '../../platform/http';
 import type { RiskAssessor } from '../../platform/policy';
 import type { ModuleRegistration, PlatformServices } from '../../platform/services';
 import type { IdentityModule } from '../identity';
+import { createPrivacyArea } from './privacy/privacy.area';
+import type { PrivacyService } from './privacy/privacy.service';
 import { createMfaArea, type MfaArea } from './mfa/mfa.area';
 
 /**
@@ -15,6 +17,8 @@ export interface SecurityModule extends ModuleRegistration {
   riskAssessor?: RiskAssessor;
   /** The second factors a caller can step up with, named in STEP_UP_REQUIRED challenges (MFA provides it). */
   stepUpMethods?: (auth: AuthContext) => Promise<string[]>;
+  /** Encrypted personal data, GDPR export and erasure (GATE); other modules add their export sections. */
+  privacy: PrivacyService;
   /** TOTP, passkeys, recovery codes, the log-in second factor and step-up (MFA). */
   mfa: MfaArea;
 }
@@ -28,8 +32,11 @@ export function createSecurityModule(platform: PlatformServices, deps: SecurityD
   void deps;
   const mfa = createMfaArea(platform, deps.identity);
   const areas: FastifyPluginAsync[] = [mfa.routes];
+  const privacy = createPrivacyArea(platform, deps.identity);
+  areas.push(privacy.routes);
   return {
     name: 'security',
+    privacy: privacy.service,
     mfa,
     stepUpMethods: mfa.stepUpMethods,
     routes: async (app) => {
