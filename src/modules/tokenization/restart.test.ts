@@ -58,5 +58,5 @@ describe('restart persistence of the in-process chain', () => {
     expect((await call(second, alice.caller, 'GET', `/tokenization/offerings/${offering.id}`)).json()).toMatchObject({ soldShares: 5, purchases: 1 });
     const chainLater = (await call(second, alice.caller, 'GET', '/tokenization/chain')).json();
     expect(BigInt(chainLater.indexer.cursorBlock)).toBeGreaterThan(BigInt(chainBefore.indexer.cursorBlock));
-  }, 120_000);
+  }, 240_000);
 });

@@ -21,7 +21,7 @@ describe('tokenization flow (in-process chain)', () => {
   beforeAll(async () => {
     domus = await createTestDomus();
     issuer = await issuerWithListing(domus);
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => domus?.close());
 
   const portfolio = async (who: Investor) => {
@@ -50,7 +50,7 @@ describe('tokenization flow (in-process chain)', () => {
     expectProblem(again, 409, 'PROPERTY_ALREADY_TOKENIZED');
     const chain = (await call(domus, issuer.caller, 'GET', '/tokenization/chain')).json();
     expect(chain).toMatchObject({ kind: 'in-process', stablecoin: { sandbox: true, decimals: 6 } });
-  }, 60_000);
+  }, 240_000);
 
   it('verifies investors with the sandbox KYC provider and mirrors them into the identity registry', async () => {
     alice = await investor(domus, 'Alice', 10_000);
@@ -71,7 +71,7 @@ describe('tokenization flow (in-process chain)', () => {
     expect(approved.statusCode, approved.body).toBe(200);
     const [restored] = await context.chain.read<readonly [number, bigint]>({ address: context.contracts.registry, contract: 'IdentityRegistry', functionName: 'identityOf', args: [alice.wallet] });
     expect(Number(restored)).toBe(276);
-  }, 60_000);
+  }, 240_000);
 
   it('runs an offering: purchases pre-checked, finalize after the deadline delivers the shares', async () => {
     const offering = await openOffering(domus, issuer, propertyId);
@@ -120,7 +120,7 @@ describe('tokenization flow (in-process chain)', () => {
     expect(held.positions).toEqual([expect.objectContaining({ tokenizedPropertyId: propertyId, shares: 30, pendingShares: 30, eligibleShares: 0 })]);
     expect(held.positions[0]!.earnsRentFrom).not.toBeNull();
     expect(held.history.map((item) => item.event)).toEqual(expect.arrayContaining(['SharesPurchased', 'Transfer']));
-  }, 120_000);
+  }, 240_000);
 
   it('deposits rent after the record date and lets holders claim their pro-rata share', async () => {
     await confirm(domus, issuer);
@@ -147,7 +147,7 @@ describe('tokenization flow (in-process chain)', () => {
 
     const property = (await call(domus, alice.caller, 'GET', `/tokenization/properties/${propertyId}`)).json();
     expect(property).toMatchObject({ holders: 2, rent: { deposited: { amountMinor: 50_000 }, claimed: { amountMinor: 29_999 }, deposits: 1 } });
-  }, 60_000);
+  }, 240_000);
 
   it('trades on the secondary market: place, partial fill, compliance pre-check, cancel', async () => {
     await confirm(domus, alice);
@@ -180,7 +180,7 @@ describe('tokenization flow (in-process chain)', () => {
     const all = (await call(domus, alice.caller, 'GET', `/tokenization/properties/${propertyId}/orders?status=all`)).json() as { orders: { status: string; remainingShares: number; mine: boolean }[] };
     expect(all.orders).toEqual([expect.objectContaining({ status: 'cancelled', remainingShares: 6, mine: true })]);
     expectProblem(await call(domus, bob.caller, 'POST', `/tokenization/properties/${propertyId}/orders/${orderId}/fill`, { shares: 1 }), 404, 'ORDER_NOT_FOUND');
-  }, 90_000);
+  }, 240_000);
   it('lets an investor act with their own wallet: unsigned transactions, signed and relayed', async () => {
     const context = await domus.modules.tokenization.chain.get();
     const shares = (await call(domus, alice.caller, 'GET', `/tokenization/properties/${propertyId}`)).json().contracts.shares as `0x${string}`;
@@ -215,5 +215,5 @@ describe('tokenization flow (in-process chain)', () => {
     const held = await portfolio(erin);
     expect(held.positions).toEqual([expect.objectContaining({ wallet: own.address, shares: 2 })]);
     expect(held.wallets.find((wallet) => wallet.address === own.address)!.stablecoinBalance.amountMinor).toBe(100_000 - 22_000);
-  }, 60_000);
+  }, 240_000);
 });

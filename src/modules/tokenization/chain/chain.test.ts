@@ -12,7 +12,7 @@ import { ChainRevert } from './chain.service';
 const SHARE = 10n ** 18n;
 
 /** The chain service and the indexer on the in-process chain: nonces, reverts, re-organisations. */
-describe('chain service and indexer', () => {
+describe('chain service and indexer', { timeout: 120_000 }, () => {
   let domus: TestDomus;
   let context: ChainContext;
   let shares: Address;
@@ -26,7 +26,7 @@ describe('chain service and indexer', () => {
     alice = await investor(domus, 'Alice', 0);
     bob = await investor(domus, 'Bob', 0);
     context = await domus.modules.tokenization.chain.get();
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => domus?.close());
 
   const mint = (to: string, whole: bigint) => context.chain.write(context.operator, { address: shares, contract: 'PropertyShares', functionName: 'mint', args: [to, whole * SHARE] });
@@ -142,7 +142,7 @@ describe('chain service and indexer', () => {
   });
 });
 
-describe('an unreachable JSON-RPC endpoint', () => {
+describe('an unreachable JSON-RPC endpoint', { timeout: 120_000 }, () => {
   let domus: TestDomus;
   beforeAll(async () => {
     const key = `0x${'11'.repeat(32)}`;
