@@ -11,6 +11,7 @@ import { EmptyState, ErrorState, IconHouse, Skeleton, Spinner, StatusBadge, Synt
 import { countryName, formatArea, formatDate, propertyTypeLabel } from '../lib/format';
 import { formatListingPrice } from '../lib/money';
 import { useAsync, useDocumentTitle } from '../lib/useAsync';
+import { ValuationCard } from './valuation/ValuationCard';
 
 function Gallery({ listing }: { listing: Listing }) {
   const photos = listing.photos.slice().sort((a, b) => a.position - b.position);
@@ -268,6 +269,7 @@ export function ListingPage() {
         </div>
 
         <aside className="listing-page-side">
+          {data.kind === 'sale' && hasLocation(property) && <ValuationCard listing={data} />}
           <section className="panel" aria-labelledby="location-title">
             <h2 id="location-title" className="panel-title">
               Location
