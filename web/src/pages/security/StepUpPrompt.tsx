@@ -83,6 +83,21 @@ export function StepUpPrompt({ challenge, onDone, onCancel }: { challenge: StepU
   };
 
   const minutes = Math.round(challenge.maxAgeSeconds / 60);
+  if (methods.size === 0) {
+    // The gateway wants MFA but the account has no factor yet: it has to be set up first.
+    return (
+      <div className="modal-backdrop" role="presentation">
+        <div className="modal card" role="dialog" aria-modal="true" aria-labelledby="step-up-title" data-testid="step-up-prompt">
+          <h2 id="step-up-title">Two-step verification needed</h2>
+          <p>This action needs a second factor. Set up an authenticator app or a passkey on the security page, then try again.</p>
+          <div className="modal-actions">
+            <a className="button button-primary" href="/security" data-testid="step-up-setup">Open security settings</a>
+            <button type="button" className="button button-secondary" onClick={onCancel} data-testid="step-up-cancel">Cancel</button>
+          </div>
+        </div>
+      </div>
+    );
+  }
   const field = mode === 'password' ? 'password' : mode === 'totp' ? 'totpCode' : 'recoveryCode';
   return (
     <div className="modal-backdrop" role="presentation">
