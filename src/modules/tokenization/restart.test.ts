@@ -58,5 +58,15 @@ describe('restart persistence of the in-process chain', () => {
     expect((await call(second, alice.caller, 'GET', `/tokenization/offerings/${offering.id}`)).json()).toMatchObject({ soldShares: 5, purchases: 1 });
     const chainLater = (await call(second, alice.caller, 'GET', '/tokenization/chain')).json();
     expect(BigInt(chainLater.indexer.cursorBlock)).toBeGreaterThan(BigInt(chainBefore.indexer.cursorBlock));
+
+    // The same database with a DATA_DIR that lost its chain log: refused with 503, not phantom contracts.
+    const emptyDir = await mkdtemp(path.join(tmpdir(), 'domus-chain-lost-'));
+    cleanup.push(() => rm(emptyDir, { recursive: true, force: true }));
+    const third = await createDomus({ ...config, DATA_DIR: emptyDir }, { clock, database: handle });
+    cleanup.push(() => third.close());
+    const refused = await third.app.inject({ method: 'GET', url: '/api/v1/tokenization/chain' });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json()).toMatchObject({ code: 'CHAIN_UNAVAILABLE' });
+    expect(refused.json().detail).toContain('blocks.jsonl');
   }, 240_000);
 });

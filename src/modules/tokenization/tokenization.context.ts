@@ -98,6 +98,16 @@ export class ChainBootstrap {
     let row = await this.deps.repository.platformContracts(chain.chainId);
     if (!row) {
       row = await this.deployPlatform(chain, indexer);
+    } else {
+      // The database and the chain must describe the same world: a lost DATA_DIR/chain (or another
+      // node's database) would otherwise answer with contracts that do not exist.
+      const code = await chain.publicClient.getCode({ address: getAddress(row.registry_address) });
+      if (!code || code === '0x') {
+        throw new Error(
+          `the database knows platform contracts on chain ${chain.chainId} (registry ${row.registry_address}) that this chain does not have` +
+            (chain.kind === 'in-process' ? `; was ${this.deps.config.DATA_DIR}/chain/blocks.jsonl lost or replaced?` : '; is CHAIN_RPC_URL the right network?'),
+        );
+      }
     }
     const context: ChainContext = { chain, indexer, contracts: toContracts(row), operator: chain.operator };
     if (this.deps.poll) indexer.start();
