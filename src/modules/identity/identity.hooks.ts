@@ -31,6 +31,8 @@ export interface LogInGuard {
   passwordRejected(email: string, userId: string | null, exchange: AuthenticationExchange): Promise<void>;
   /** The password was right: the risk decision (throws itself on `deny`) and the device to bind. */
   passwordAccepted(user: User, exchange: AuthenticationExchange): Promise<LogInAssessment>;
+  /** A log-in that needed a second factor passed it: the guard may now trust its place and device. */
+  secondFactorPassed(userId: string, deviceId: string | null): Promise<void>;
   /** A new account was created on this exchange: the device its first session binds to. */
   accountCreated(user: User, exchange: AuthenticationExchange): Promise<{ deviceId: string | null }>;
   /** Throws a 4xx naming the problem when a new password is too common or known breached. */
@@ -48,6 +50,7 @@ export const openLogInGuard: LogInGuard = {
   beforePasswordCheck: async () => undefined,
   passwordRejected: async () => undefined,
   passwordAccepted: async () => ({ decision: 'allow', score: 0, reasons: [], deviceId: null }),
+  secondFactorPassed: async () => undefined,
   accountCreated: async () => ({ deviceId: null }),
   checkNewPassword: async () => undefined,
   sessionDeviceMatches: () => true,

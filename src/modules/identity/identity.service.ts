@@ -150,6 +150,8 @@ export class IdentityService {
       mfa_verified_at: options.mfaVerifiedAt ?? null,
       device_id: options.deviceId ?? null,
     });
+    // A session opened with a fresh second factor completes a log-in that asked for one.
+    if (options.mfaVerifiedAt) await this.guard.secondFactorPassed(userId, options.deviceId ?? null);
     return { token, expiresAt };
   }
 

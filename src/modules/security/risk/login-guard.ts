@@ -121,6 +121,10 @@ export class SecurityLogInGuard implements LogInGuard {
     return { decision: assessment.decision, score: assessment.score, reasons: assessment.reasons, deviceId: device.deviceId };
   }
 
+  async secondFactorPassed(userId: string, deviceId: string | null): Promise<void> {
+    await this.risk.confirmStepUp(userId, deviceId);
+  }
+
   async accountCreated(user: User, { request, reply }: AuthenticationExchange): Promise<{ deviceId: string | null }> {
     const place = this.geolocator.locate(request.ip);
     const device = await this.devices.recognise(user.id, request, reply, place);

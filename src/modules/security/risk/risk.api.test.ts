@@ -44,6 +44,15 @@ describe('risk at log-in', () => {
     expect([200]).toContain(response.statusCode);
     const [latest] = await riskyLogIns(home, user.organizationId);
     expect(latest).toMatchObject({ outcome: 'step_up', score: 60, reasons: ['new_device', 'new_country'], place: { country: 'FR', city: 'Paris' } });
+
+    // The second factor is passed (MFA opens the session with mfaVerifiedAt): Paris becomes known.
+    await domus.modules.identity.service.openSession(user.id, {}, { mfaVerifiedAt: domus.clock.now(), deviceId: latest?.deviceId ?? null });
+    expect((await riskyLogIns(home, user.organizationId))[0]).toMatchObject({ outcome: 'success', score: 60 });
+    domus.clock.advance(24 * hour);
+    home.ip = places.paris;
+    expect((await logIn(domus, home, user.email)).statusCode).toBe(200);
+    expect((await riskyLogIns(home, user.organizationId))[0]).toMatchObject({ outcome: 'success', score: 0, reasons: [] });
+    home.ip = places.amsterdam;
   });
 
   it('denies impossible travel and says why, with an audit entry', async () => {

@@ -42,6 +42,19 @@ export class RiskRepository {
     return query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   }
 
+  /** Turns the user's latest `step_up` attempt since `since` (on this device) into a success. */
+  async promoteStepUp(userId: string, deviceId: string | null, since: Date): Promise<void> {
+    let latest = this.db
+      .selectFrom('security_login_events')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('outcome', '=', 'step_up')
+      .where('occurred_at', '>', since);
+    latest = deviceId ? latest.where('device_id', '=', deviceId) : latest.where('device_id', 'is', null);
+    const row = await latest.orderBy('occurred_at', 'desc').limit(1).executeTakeFirst();
+    if (row) await this.db.updateTable('security_login_events').set({ outcome: 'success' }).where('id', '=', row.id).execute();
+  }
+
   findSettings(organizationId: string) {
     return this.db.selectFrom('security_org_settings').selectAll().where('organization_id', '=', organizationId).executeTakeFirst();
   }

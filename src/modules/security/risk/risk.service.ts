@@ -153,6 +153,14 @@ export class RiskService {
   }
 
   /**
+   * The user passed the second factor a `step_up` log-in asked for (within 15 minutes): that
+   * log-in becomes a success, so its place, network and device count as known from now on.
+   */
+  async confirmStepUp(userId: string, deviceId: string | null): Promise<void> {
+    await this.repository.promoteStepUp(userId, deviceId, new Date(this.clock.now().getTime() - 15 * 60_000));
+  }
+
+  /**
    * The RiskAssessor of the policy gateway: re-assesses a sensitive request of a signed-in user
    * against their log-in history (new country or network, impossible travel since the last
    * log-in, failures from this address, unusual hour). API keys are judged by their address only.
