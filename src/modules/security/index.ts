@@ -6,6 +6,10 @@ import type { IdentityModule } from '../identity';
 import { createPrivacyArea } from './privacy/privacy.area';
 import type { PrivacyService } from './privacy/privacy.service';
 import { createMfaArea, type MfaArea } from './mfa/mfa.area';
+import { createRiskArea, type RiskArea } from './risk/risk.area';
+
+export type { RiskArea } from './risk/risk.area';
+export { accountKey, ipKey } from './abuse/abuse.service';
 
 /**
  * Zero-trust security (issue 3): MFA and passkeys, devices, risk scoring with step-up, abuse
@@ -19,26 +23,42 @@ export interface SecurityModule extends ModuleRegistration {
   stepUpMethods?: (auth: AuthContext) => Promise<string[]>;
   /** Encrypted personal data, GDPR export and erasure (GATE); other modules add their export sections. */
   privacy: PrivacyService;
+  /** Devices, risk engine, abuse protection: the log-in guard, API-key rate limits (RISK). */
+  risk: RiskArea;
   /** TOTP, passkeys, recovery codes, the log-in second factor and step-up (MFA). */
   mfa: MfaArea;
 }
 
 export interface SecurityDependencies {
   identity: IdentityModule;
+  /** Built before identity with `createSecurityGuard`, whose log-in guard identity received. */
+  guard?: RiskArea;
+}
+
+/**
+ * The devices, risk and abuse area, built before identity: identity receives its log-in guard
+ * at construction (identity must not import security).
+ */
+export function createSecurityGuard(platform: PlatformServices): RiskArea {
+  return createRiskArea(platform);
 }
 
 export function createSecurityModule(platform: PlatformServices, deps: SecurityDependencies): SecurityModule {
   void platform;
-  void deps;
+  const risk = deps.guard ?? createRiskArea(platform);
+  risk.attach(deps.identity);
   const mfa = createMfaArea(platform, deps.identity);
-  const areas: FastifyPluginAsync[] = [mfa.routes];
+  const areas: FastifyPluginAsync[] = [risk.routes, mfa.routes];
   const privacy = createPrivacyArea(platform, deps.identity);
   areas.push(privacy.routes);
   return {
     name: 'security',
     privacy: privacy.service,
+    risk,
+    riskAssessor: risk.assessor,
     mfa,
     stepUpMethods: mfa.stepUpMethods,
+    stop: () => risk.stop(),
     routes: async (app) => {
       for (const area of areas) await app.register(area);
     },
