@@ -208,3 +208,21 @@ describe('removing a factor', () => {
     expect(await auditActions(domus, user.id)).toContain('security.mfa.factor.removed:success');
   });
 });
+
+describe('step-up through the policy gateway', () => {
+  it('a route demanding recent MFA names the user\'s factors, and POST /security/step-up satisfies it', async () => {
+    const user = await signUp(domus, 'Gateway');
+    await stepUpWithPassword(domus, asUser(user));
+    const { secret } = await enrolTotp(domus, asUser(user));
+    domus.clock.advance(6 * 60_000);
+
+    const refused = await call(domus, asUser(user), 'GET', '/me/data-export');
+    expectProblem(refused, 401, 'STEP_UP_REQUIRED');
+    expect(refused.json().stepUp.methods.sort()).toEqual(['recovery_code', 'totp']);
+
+    const stepUp = await call(domus, asUser(user), 'POST', '/security/step-up', { totpCode: await codeAt(secret, domus.clock.now()) });
+    expect(stepUp.statusCode, stepUp.body).toBe(200);
+    const allowed = await call(domus, asUser(user), 'GET', '/me/data-export');
+    expect(allowed.statusCode, allowed.body).toBe(200);
+  });
+});
