@@ -1,42 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser, call, createProperty, expectProblem } from '../../../test/support/api-client';
 import { createOrganization, createTestDomus, signUp, type SignedInUser, type TestDomus } from '../../../test/support/harness';
-import type { ImportRecord } from '../listings';
-import { syntheticSales } from './avm/synthetic-sales';
-
-/** Sold synthetic listings around (52.0, 5.0), labelled synthetic, written through the listings module's bulk import. */
-function soldRecords(count: number): ImportRecord[] {
-  return syntheticSales(count, 11, { start: Date.UTC(2025, 0, 1), days: 420 }).map((sale, i) => ({
-    property: {
-      address: `Synthetic street ${i + 1}`,
-      city: 'Testdorp',
-      country: 'NL',
-      postalCode: '1234 AB',
-      latitude: sale.latitude,
-      longitude: sale.longitude,
-      propertyType: sale.facts.propertyType as ImportRecord['property']['propertyType'],
-      livingAreaM2: sale.facts.livingAreaM2,
-      plotAreaM2: sale.facts.plotAreaM2,
-      rooms: sale.facts.rooms,
-      bedrooms: sale.facts.bedrooms,
-      bathrooms: sale.facts.bathrooms,
-      yearBuilt: sale.facts.yearBuilt,
-      energyLabel: sale.facts.energyLabel as ImportRecord['property']['energyLabel'],
-      features: [],
-    },
-    listing: {
-      kind: 'sale',
-      title: `Synthetic home ${i + 1}`,
-      description: 'Generated test data.',
-      askingPrice: { amountMinor: sale.price * 100, currency: 'EUR' },
-      status: 'sold',
-      publishedAt: new Date(sale.soldAt - 40 * 86_400_000),
-      closedAt: new Date(sale.soldAt),
-      closingPrice: { amountMinor: sale.price * 100, currency: 'EUR' },
-    },
-    isSynthetic: true,
-  }));
-}
+import { soldRecords } from './valuation.test-support';
 
 const description = { latitude: 52.01, longitude: 5.02, propertyType: 'house', livingAreaM2: 120, rooms: 5, bedrooms: 3, bathrooms: 1, yearBuilt: 1975, energyLabel: 'C' };
 
@@ -55,7 +20,7 @@ describe('valuation API', () => {
     await domus.modules.listings.service.bulkImport(organizationId, soldRecords(400));
     domus.platform.config.VALUATION_ADMIN_ORGANIZATIONS = [organizationId];
     propertyId = (await createProperty(domus, asUser(owner), organizationId, { latitude: 52.005, longitude: 4.99, propertyType: 'house', livingAreaM2: 110, yearBuilt: 1960 })).id;
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => domus?.close());
 
   it('answers 409 before any model is active, and refuses the registry to non-administrators', async () => {
@@ -78,7 +43,7 @@ describe('valuation API', () => {
     expect(models[0].sourceDetail).toContain('synthetic');
     expect(models[0].metrics.mdape).toBeLessThan(0.15);
     expect(models[0].metrics.n_test).toBe(40);
-  }, 60_000);
+  }, 180_000);
 
   it('values a stored property: value, 80% range, grade, comparables and an explanation that adds up', async () => {
     const response = await call(domus, asUser(owner), 'POST', '/valuations', { propertyId });
@@ -145,5 +110,5 @@ describe('valuation API', () => {
     const models = (await call(domus, asUser(owner), 'GET', '/valuation-models')).json().items;
     expect(models.filter((m: { active: boolean }) => m.active).map((m: { version: number }) => m.version)).toEqual([2]);
     expectProblem(await call(domus, asUser(owner), 'POST', '/valuation-models/00000000-0000-4000-8000-000000000002/activate'), 404, 'MODEL_NOT_FOUND');
-  }, 60_000);
+  }, 180_000);
 });

@@ -52,6 +52,11 @@ export class ModelRegistry {
 
   constructor(private readonly deps: { repository: ValuationRepository; files: FileStore; bus: EventBus; clock: Clock; logger: Logger }) {}
 
+  /** The model this node values with now, without any check (null before the first load). */
+  get loaded(): LoadedModel | null {
+    return this.current;
+  }
+
   /** The active model, loaded once per node and re-checked against the database now and then. */
   async active(): Promise<LoadedModel> {
     const now = this.deps.clock.now().getTime();
