@@ -142,8 +142,10 @@ export async function signUpOver(baseUrl: string, name: string): Promise<{ id: s
     body: JSON.stringify({ email, password: 'correct horse battery staple', displayName: name }),
   });
   if (response.status !== 201) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
-  const cookie = /domus_session=[^;]+/.exec(response.headers.get('set-cookie') ?? '')?.[0];
-  if (!cookie) throw new Error('no session cookie');
+  // Every cookie set at sign-up: the session is bound to the device cookie set beside it.
+  const cookies = response.headers.getSetCookie().map((header) => header.split(';')[0]!);
+  if (!cookies.some((pair) => pair.startsWith('domus_session='))) throw new Error('no session cookie');
+  const cookie = cookies.join('; ');
   return { id: ((await response.json()) as { user: { id: string } }).user.id, email, cookie };
 }
 

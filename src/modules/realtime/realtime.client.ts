@@ -54,8 +54,8 @@ export class ResumableClient {
         socket.on('error', () => undefined);
         this.socket = socket;
         this.connects += 1;
+        // Rejoin first; unacknowledged messages of a room are resent once it is joined again.
         for (const [room, cursor] of this.cursors) this.raw({ type: 'join', room, since: cursor });
-        for (const frame of this.outbox.values()) this.raw(frame);
         resolve();
       });
       socket.on('message', (data) => this.receive(JSON.parse(data.toString()) as ServerFrame));
@@ -79,6 +79,9 @@ export class ResumableClient {
     }
     if (frame.type === 'truncated' && frame.room) this.cursors.set(frame.room, Math.max(this.cursors.get(frame.room) ?? 0, Number(frame.first) - 1));
     if (frame.type === 'ack' && frame.id) this.outbox.delete(frame.id);
+    if (frame.type === 'joined' && frame.room) {
+      for (const pending of this.outbox.values()) if ((pending as { room?: string }).room === frame.room) this.raw(pending);
+    }
     this.options.onFrame?.(frame);
     this.waiters = this.waiters.filter((waiter) => {
       if (!waiter.test(frame)) return true;
@@ -99,7 +102,8 @@ export class ResumableClient {
   say(room: string, id: string, text: string): Promise<ServerFrame> {
     const frame = { type: 'send', room, id, kind: 'chat', body: { text } };
     this.outbox.set(id, frame);
-    const answer = this.next((reply) => reply.id === id && (reply.type === 'ack' || reply.type === 'error'));
+    // NOT_IN_ROOM can answer a message sent while the socket was rejoining: it is resent after `joined`.
+    const answer = this.next((reply) => (reply.id === id && reply.type === 'ack') || (reply.ref === id && reply.type === 'error' && reply.code !== 'NOT_IN_ROOM'));
     this.raw(frame);
     return answer;
   }

@@ -60,7 +60,9 @@ export class RealtimeRepository {
       const keys = [...new Set(items.map((item) => item.dedupeKey).filter((key): key is string => key !== null))];
       const seen = new Map<string, StoredMessage>();
       if (keys.length > 0) {
-        const existing = await trx.selectFrom('realtime_messages').selectAll().where('dedupe_key', 'in', keys).execute();
+        // Both columns of the (room, dedupe_key) index, so this is an index scan, never a table scan.
+        const rooms = [...new Set(items.map((item) => item.room))];
+        const existing = await trx.selectFrom('realtime_messages').selectAll().where('room', 'in', rooms).where('dedupe_key', 'in', keys).execute();
         for (const row of existing) seen.set(`${row.room}\u0000${row.dedupe_key}`, toMessage(row));
       }
       const fresh = new Map<string, number[]>();
