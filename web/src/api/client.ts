@@ -1,4 +1,4 @@
-import { ApiError, parseProblem } from './errors';
+import { ApiError, parseProblem, type StepUpChallenge } from './errors';
 
 export type QueryValue = string | number | boolean | null | undefined;
 
@@ -9,6 +9,20 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Extra request headers (e.g. the device signals sent at log-in). */
   headers?: Record<string, string>;
+  /** Set on the retry after a step-up, so a request never loops through the prompt. */
+  afterStepUp?: boolean;
+}
+
+/**
+ * Who asks the person to step up when the gateway answers 401 STEP_UP_REQUIRED: by default the
+ * MFA step-up prompt (loaded on first use; it imports this client, hence the lazy import). It
+ * resolves true once the session passed a second factor, false when the person cancelled.
+ */
+type StepUpHandler = (challenge: StepUpChallenge) => Promise<boolean>;
+let stepUpHandler: StepUpHandler = async (challenge) => (await import('../pages/security/StepUpPrompt')).requestStepUp(challenge);
+
+export function setStepUpHandler(handler: StepUpHandler): void {
+  stepUpHandler = handler;
 }
 
 export const apiBase = '/api/v1';
@@ -64,7 +78,14 @@ export async function request<T>(method: string, path: string, options: RequestO
       payload = undefined;
     }
   }
-  if (!response.ok) throw new ApiError(response.status, parseProblem(payload));
+  if (!response.ok) {
+    const problem = parseProblem(payload);
+    // The gateway wants a recent second factor: show the prompt, then send the request again once.
+    if (response.status === 401 && problem.code === 'STEP_UP_REQUIRED' && problem.stepUp && !options.afterStepUp) {
+      if (await stepUpHandler(problem.stepUp)) return request<T>(method, path, { ...options, afterStepUp: true });
+    }
+    throw new ApiError(response.status, problem);
+  }
   return payload as T;
 }
 
