@@ -65,7 +65,7 @@ export function SecurityPage() {
           <ul className="factor-list">
             {factors.map((factor: Factor) => (
               <li key={factor.id} className="factor" data-testid="mfa-factor" data-kind={factor.kind}>
-                <strong>{factor.label}</strong> <span className="badge">{factor.kind === 'totp' ? 'Authenticator app' : 'Passkey'}</span>
+                <strong>{factor.label}</strong> <span className="badge">{factor.kind === 'totp' ? 'TOTP' : 'Passkey'}</span>
                 <span className="muted"> · added {dateTime(factor.confirmedAt ?? factor.createdAt)} · last used {dateTime(factor.lastUsedAt)}</span>
                 <button type="button" className="button button-link" disabled={busy !== null} onClick={() => void act(`remove-${factor.id}`, () => mfaApi.removeFactor(factor.id))} data-testid="factor-remove">
                   Remove

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webDistDirectory } from '../../src/app';
+import { createTestDomus, type TestDomus } from '../support/harness';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+if (!hasChromium) console.warn(`[browser test] SKIPPED: no Chromium at ${chromiumPath} (apt-get install -y chromium to run it).`);
+
+const root = path.resolve(__dirname, '..', '..');
+let domus: TestDomus;
+let baseUrl: string;
+
+describe.skipIf(!hasChromium)('security settings in Chromium', () => {
+  beforeAll(async () => {
+    if (!existsSync(path.join(webDistDirectory, 'index.html'))) {
+      const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+      if (build.status !== 0) throw new Error('the web app failed to build');
+    }
+    // The browser judges cookie expiry by the real clock, so the server's clock starts at now.
+    domus = await createTestDomus({ clockStart: new Date().toISOString() });
+    await domus.app.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = `http://127.0.0.1:${(domus.app.server.address() as AddressInfo).port}`;
+  }, 180_000);
+
+  afterAll(async () => {
+    await domus?.close();
+  });
+
+  it('enrols an authenticator app from the QR page (after the step-up prompt), then logs in with a recovery code', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
+    const pageErrors: string[] = [];
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1200, height: 1000 } })).newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.setDefaultTimeout(20_000);
+      const password = 'a strong browser password';
+
+      await page.goto(`${baseUrl}/signup`);
+      await page.getByTestId('signup-display-name').fill('Security Person');
+      await page.getByTestId('signup-email').fill('security.person@example.test');
+      await page.getByTestId('signup-password').fill(password);
+      await page.getByTestId('signup-submit').click();
+      await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('Security Person');
+
+      await page.getByTestId('nav-security').click();
+      await page.getByTestId('totp-start').click();
+      // Fresh authentication first: the prompt asks for the password (no factor yet).
+      await page.getByTestId('step-up-input').fill(password);
+      await page.getByTestId('step-up-submit').click();
+      await page.getByTestId('totp-qr').waitFor();
+      expect(await page.getByTestId('totp-qr').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+      const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s/g, '');
+      await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? '/tmp', 'domus-security-totp.png') });
+      await page.getByTestId('totp-code').fill(await generate({ secret, epoch: Math.floor(Date.now() / 1000) }));
+      await page.getByTestId('totp-confirm').click();
+
+      await page.getByTestId('recovery-codes').waitFor();
+      const codes = await page.getByTestId('recovery-code').allTextContents();
+      expect(codes).toHaveLength(10);
+      await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? '/tmp', 'domus-security-codes.png') });
+      await page.getByTestId('recovery-done').click();
+      await expect.poll(() => page.getByTestId('mfa-factor').count()).toBe(1);
+
+      await page.getByTestId('logout-button').click();
+      await page.goto(`${baseUrl}/login`);
+      await page.getByTestId('login-email').fill('security.person@example.test');
+      await page.getByTestId('login-password').fill(password);
+      await page.getByTestId('login-submit').click();
+      await page.getByTestId('mfa-step').waitFor();
+      await page.getByTestId('mfa-switch').click();
+      await page.getByTestId('mfa-code').fill(codes[0] as string);
+      await page.getByTestId('mfa-submit').click();
+      await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('Security Person');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
