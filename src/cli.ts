@@ -17,6 +17,9 @@ import { roles, type Role } from './modules/identity';
 import { evaluateCsv, EvaluationInputError, SalesInputError, type EvaluationResult } from './modules/valuation';
 import { readAuditExport, verifyAuditEntries, writeAuditExport } from './platform/audit-verify';
 import { ConfigError, loadConfig, type Config } from './platform/config';
+import { systemClock } from './platform/clock';
+import { loadSecrets } from './platform/secrets';
+import { issueServiceToken, maxServiceTokenSeconds } from './platform/service-token';
 import { migrateToLatest, openDatabase, SqlFolderMigrationProvider } from './platform/db';
 
 class CommandFailed extends Error {}
@@ -273,6 +276,38 @@ function buildProgram(): Command {
         throw error;
       });
       out(`Model version ${model.version} is active.`);
+    });
+
+  program
+    .command('service-token')
+    .summary('issue a signed, short-lived service token (Authorization: Bearer dst_...) for another service')
+    .requiredOption('--name <name>', 'the calling service, e.g. chain-indexer')
+    .option('--scope <scope...>', 'scopes the token carries (routes name the one they need)', [])
+    .option('--ttl <seconds>', `lifetime in seconds, at most ${maxServiceTokenSeconds}`, positiveInteger, 300)
+    .action((options: { name: string; scope: string[]; ttl: number }) => {
+      try {
+        const { token, claims } = issueServiceToken(loadSecrets(config()), systemClock, { name: options.name, scopes: options.scope, ttlSeconds: options.ttl });
+        out(token);
+        note(`Valid until ${new Date(claims.exp * 1000).toISOString()} for ${claims.sub} with scopes [${claims.scp.join(', ')}].`);
+      } catch (error) {
+        throw new CommandFailed(error instanceof Error ? error.message : String(error));
+      }
+    });
+
+  const privacy = program.command('privacy').summary('field encryption of personal data: rotate the key, re-encrypt older values');
+  privacy
+    .command('rotate-key')
+    .summary('add a new encryption key and make it active for every later write')
+    .action(async () => {
+      const keyId = await withDomus((domus) => domus.modules.security.privacy.rotateKey());
+      out(`Active key is now ${keyId}. Run \`privacy reencrypt\` to move older values to it.`);
+    });
+  privacy
+    .command('reencrypt')
+    .summary('rewrite personal data encrypted under older keys with the active key')
+    .action(async () => {
+      const result = await withDomus((domus) => domus.modules.security.privacy.reencrypt());
+      out(`Re-encrypted ${grouped(result.reencrypted)} record(s); records per key now: ${JSON.stringify(result.byKey)}`);
     });
 
   const audit = program.command('audit').summary('the tamper-evident audit log: verify the hash chain, export as JSON lines');

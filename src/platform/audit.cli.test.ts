@@ -68,4 +68,17 @@ describe('audit CLI', () => {
     expect(broken.stdout).toMatch(/seq 3\s+deleted/);
     expect(broken.stderr).toMatch(/audit chain is broken: 2 problem/);
   }, 120_000);
+
+  it('issues service tokens that the platform verifies, and refuses a lifetime beyond the limit', async () => {
+    const issued = await cli(['service-token', '--name', 'chain-indexer', '--scope', 'jobs:run', '--ttl', '120']);
+    expect(issued.code).toBe(0);
+    const token = issued.stdout.trim();
+    const { verifyServiceToken } = await import('./service-token');
+    const { systemClock } = await import('./clock');
+    const check = verifyServiceToken(loadSecrets({ DATA_DIR: dataDir, SECRET_KEY: undefined }), systemClock, token);
+    expect(check).toMatchObject({ ok: true, claims: { sub: 'chain-indexer', scp: ['jobs:run'] } });
+    const refused = await cli(['service-token', '--name', 'chain-indexer', '--ttl', '5000']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/at most|1 to 900/);
+  }, 60_000);
 });
