@@ -111,6 +111,12 @@ export function createRealtimeModule(platform: PlatformServices, deps: RealtimeD
       });
     }),
   );
+  // Room messages committed on other nodes (this node's own are dispatched when they commit).
+  unsubscribers.push(
+    platform.bus.subscribe('realtime.messages', (event) => {
+      if (event.origin !== origin) rooms.receive(event.messages);
+    }),
+  );
   unsubscribers.push(
     platform.bus.subscribe('listing.published', async ({ listingId, at }) => {
       for (const match of await deps.savedSearches.matching(listingId)) {
