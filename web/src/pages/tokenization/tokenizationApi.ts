@@ -103,16 +103,21 @@ export const tokenizationApi = {
       json: { pricePerShare: usd(input.pricePerShareMinor), softCapShares: input.softCapShares, hardCapShares: input.hardCapShares, closesAt: input.closesAt },
     }),
   finalize: (offeringId: string) => request<Offering>('POST', `/tokenization/offerings/${offeringId}/finalize`),
-  buy: (offeringId: string, shares: number) => request<ActionResult>('POST', `/tokenization/offerings/${offeringId}/purchases`, { json: { shares } }),
+  /** `wallet`: a linked own wallet; the answer is then unsigned transactions to sign (ownWallet.ts). */
+  buy: (offeringId: string, shares: number, wallet?: string) => request<ActionResult>('POST', `/tokenization/offerings/${offeringId}/purchases`, { json: { shares, wallet } }),
   deposit: (propertyId: string, amountMinor: number) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/rent-deposits`, { json: { amount: usd(amountMinor) } }),
-  claim: (propertyId: string) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/claims`, { json: {} }),
+  claim: (propertyId: string, wallet?: string) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/claims`, { json: { wallet } }),
   portfolio: (signal?: AbortSignal) => request<Portfolio>('GET', '/tokenization/portfolio', { signal }),
   createWallet: () => request<Wallet>('POST', '/tokenization/wallets/custodial'),
+  wallets: (signal?: AbortSignal) => request<{ items: Wallet[] }>('GET', '/tokenization/wallets', { signal }),
+  linkMessage: (address: string) => request<{ message: string }>('GET', '/tokenization/wallets/link-message', { query: { address } }),
+  linkWallet: (address: string, signature: string) => request<Wallet>('POST', '/tokenization/wallets', { json: { address, signature } }),
+  relay: (signedTransaction: string) => request<{ transaction: { hash: string; blockNumber: string; description: string } }>('POST', '/tokenization/transactions', { json: { signedTransaction } }),
   sandboxFunds: (address: string, amountMinor: number) => request<ActionResult>('POST', `/tokenization/wallets/${address}/sandbox-funds`, { json: { amount: usd(amountMinor) } }),
   submitKyc: (input: { fullName: string; dateOfBirth: string; country: number }) => request<Kyc>('POST', '/tokenization/kyc', { json: input }),
   orders: (propertyId: string, signal?: AbortSignal) => request<{ market: string | null; orders: Order[] }>('GET', `/tokenization/properties/${propertyId}/orders`, { signal }),
-  placeOrder: (propertyId: string, side: 'sell' | 'buy', shares: number, priceMinor: number) =>
-    request<ActionResult>('POST', `/tokenization/properties/${propertyId}/orders`, { json: { side, shares, pricePerShare: usd(priceMinor) } }),
-  fill: (propertyId: string, orderId: number, shares: number) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/orders/${orderId}/fill`, { json: { shares } }),
+  placeOrder: (propertyId: string, side: 'sell' | 'buy', shares: number, priceMinor: number, wallet?: string) =>
+    request<ActionResult>('POST', `/tokenization/properties/${propertyId}/orders`, { json: { side, shares, pricePerShare: usd(priceMinor), wallet } }),
+  fill: (propertyId: string, orderId: number, shares: number, wallet?: string) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/orders/${orderId}/fill`, { json: { shares, wallet } }),
   cancel: (propertyId: string, orderId: number) => request<ActionResult>('POST', `/tokenization/properties/${propertyId}/orders/${orderId}/cancel`, { json: {} }),
 };
