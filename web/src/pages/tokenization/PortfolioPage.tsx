@@ -5,7 +5,7 @@ import { EmptyState, ErrorState, FormError, Spinner } from '../../components/ui'
 import { formatDate } from '../../lib/format';
 import { formatMoney } from '../../lib/money';
 import { useAsync, useDocumentTitle } from '../../lib/useAsync';
-import { ActionOutcome } from './InvestPages';
+import { ActionOutcome, OwnWalletPanel, useOwnWallet } from './InvestPages';
 import { tokenizationApi, type ActionResult, type Portfolio } from './tokenizationApi';
 import { useAction } from './useAction';
 
@@ -23,9 +23,12 @@ export function PortfolioPage() {
   const { auth } = useAuth();
   const portfolio = useAsync((signal) => tokenizationApi.portfolio(signal), []);
   const [result, setResult] = useState<ActionResult>();
+  const own = useOwnWallet(auth.status === 'signedIn');
   const onDone = (outcome: ActionResult) => {
     setResult(outcome);
-    portfolio.reload();
+    // Rent held by an own wallet is claimed by that wallet: it signs the unsigned claim.
+    if (outcome.status === 'sign') void own.signAll(outcome).then(portfolio.reload);
+    else portfolio.reload();
   };
   const claim = useAction(tokenizationApi.claim, onDone);
   if (auth.status === 'signedOut') {
@@ -77,7 +80,7 @@ export function PortfolioPage() {
                       className="button button-small button-primary"
                       data-testid="claim-rent"
                       disabled={claim.busy || position.claimableRent.amountMinor === 0}
-                      onClick={() => void claim.execute(position.tokenizedPropertyId)}
+                      onClick={() => void claim.execute(position.tokenizedPropertyId, data.wallets.some((wallet) => wallet.custodial && wallet.address === position.wallet) ? undefined : position.wallet)}
                     >
                       Claim
                     </button>
@@ -89,6 +92,7 @@ export function PortfolioPage() {
         )}
         <FormError error={claim.error} />
         <ActionOutcome result={result} />
+        {data.wallets.some((wallet) => !wallet.custodial) && <OwnWalletPanel own={own} />}
       </section>
       <section className="card">
         <h2>History</h2>
