@@ -35,6 +35,9 @@ export function createTokenizationModule(platform: PlatformServices, deps: Token
   const repository = new TokenizationRepository(platform.db);
   const background = config.NODE_ENV !== 'test';
   let retryTimer: NodeJS.Timeout | null = null;
+  // Set by stop(): the chain may finish opening (or a retry round may finish) after it, and must
+  // then schedule nothing, or a CLI command would never exit.
+  let stopped = false;
   const bootstrap: ChainBootstrap = new ChainBootstrap({
     config,
     secrets: platform.secrets,
@@ -44,12 +47,15 @@ export function createTokenizationModule(platform: PlatformServices, deps: Token
     repository,
     poll: background,
     onOpen: () => {
-      if (!background) return;
+      if (!background || stopped) return;
       const retry = () => {
+        if (stopped) return;
         investors.syncIdentities().catch((error: unknown) => logger.warn({ err: error }, 'identity mirror retry round failed'));
         retryTimer = setTimeout(retry, Math.max(config.CHAIN_POLL_INTERVAL_MS, 5_000));
+        retryTimer.unref();
       };
       retryTimer = setTimeout(retry, config.CHAIN_POLL_INTERVAL_MS);
+      retryTimer.unref();
     },
   });
   const investors = new InvestorsService({ repository, bootstrap, keys: new CustodialKeys(platform.secrets), clock, logger });
@@ -75,6 +81,7 @@ export function createTokenizationModule(platform: PlatformServices, deps: Token
     chain: bootstrap,
     routes: tokenizationRoutes({ tokenization, trading, investors }),
     stop: async () => {
+      stopped = true;
       if (retryTimer) clearTimeout(retryTimer);
       await bootstrap.close();
     },
