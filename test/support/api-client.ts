@@ -14,7 +14,7 @@ export const anonymous: Caller = { headers: {} };
 export const asUser = (user: { cookie: string }): Caller => ({ headers: { cookie: user.cookie } });
 export const asKey = (key: string): Caller => ({ headers: { authorization: `Bearer ${key}` } });
 
-export function call(domus: TestDomus, caller: Caller, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) {
+export function call(domus: TestDomus, caller: Caller, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) {
   return domus.app.inject({
     method,
     url: `/api/v1${url}`,
