@@ -59,13 +59,17 @@ export class ResumableClient {
         resolve();
       });
       socket.on('message', (data) => this.receive(JSON.parse(data.toString()) as ServerFrame));
-      socket.on('close', () => {
-        if (this.socket === socket) this.socket = null;
-        if (!this.closed) {
-          this.urlIndex += 1;
-          setTimeout(() => void this.connect().catch(() => undefined), this.options.reconnectDelayMs ?? 100);
-        }
-      });
+      // Only an opened socket reconnects on close; a failed attempt is retried by connect()'s own
+      // loop (listening here too started a second loop per failure, and their number doubled).
+      socket.once('open', () =>
+        socket.on('close', () => {
+          if (this.socket === socket) this.socket = null;
+          if (!this.closed) {
+            this.urlIndex += 1;
+            setTimeout(() => void this.connect().catch(() => undefined), this.options.reconnectDelayMs ?? 100);
+          }
+        }),
+      );
     });
   }
 
