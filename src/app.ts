@@ -223,7 +223,7 @@ async function mountWebApp(app: FastifyInstance): Promise<void> {
   const indexHtml = await readFile(indexFile, 'utf8');
   const sendIndex = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html').header('cache-control', 'no-cache').send(indexHtml);
   app.get('/', { schema: { hide: true } }, sendIndex);
-  for (const route of ['/listings/*', '/login', '/signup', '/workspace', '/workspace/*', '/saved-searches', '/account', '/account/*', '/deals', '/deals/*', '/invest', '/invest/*', '/portfolio', '/security']) {
+  for (const route of ['/listings/*', '/login', '/signup', '/workspace', '/workspace/*', '/saved-searches', '/account', '/account/*', '/deals', '/deals/*', '/market', '/invest', '/invest/*', '/portfolio', '/security']) {
     app.get(route, { schema: { hide: true } }, sendIndex);
   }
 }
