@@ -125,6 +125,25 @@ describe('trainGbdt early stopping', () => {
   });
 });
 
+describe('trainGbdt training predictions', () => {
+  it('fills `fitted` with the final model\'s predictions of the training rows, with bagging and the quantile loss', () => {
+    const { x, y } = synthetic(600, 4, 21, (r, noise) => 3 * r[0]! - 2 * r[1]! + 0.3 * noise());
+    for (const params of [{ maxIterations: 40 }, { maxIterations: 40, loss: 'quantile' as const, alpha: 0.5 }]) {
+      const fitted = new Float64Array(600).fill(Number.NaN);
+      const model = trainGbdt(x, y, { ...params, seed: 5, subsample: 0.6 }, { fitted });
+      const direct = model.predictMatrix(x);
+      for (let i = 0; i < 600; i++) expect(fitted[i]).toBeCloseTo(direct[i]!, 9);
+    }
+  });
+
+  it('leaves `fitted` untouched when early stopping held out some of the rows', () => {
+    const { x, y } = synthetic(400, 3, 22, (r, noise) => r[0]! + 0.5 * noise());
+    const fitted = new Float64Array(400).fill(Number.NaN);
+    trainGbdt(x, y, { maxIterations: 30, earlyStoppingRounds: 5 }, { fitted });
+    expect(fitted.every(Number.isNaN)).toBe(true);
+  });
+});
+
 describe('trainGbdt determinism and structure', () => {
   const data = synthetic(600, 4, 11, (r, noise) => r[0]! * r[1]! + r[2]! + 0.1 * noise());
 

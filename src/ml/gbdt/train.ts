@@ -22,6 +22,12 @@ export interface TrainOptions {
   readonly validation?: { readonly x: Matrix; readonly y: ArrayLike<number> };
   /** Called after every round, e.g. for progress logs. */
   readonly onIteration?: (info: { iteration: number; trainLoss: number; validationLoss: number | null }) => void;
+  /**
+   * Filled with the final model's predictions for the rows of x, kept up to date while
+   * boosting (no second pass over the trees). Left untouched when early stopping held out rows
+   * of x or dropped trees after the best one (fill it with NaN to tell).
+   */
+  readonly fitted?: Float64Array;
 }
 
 export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<GbdtParams> = {}, options: TrainOptions = {}): GbdtModel {
@@ -129,6 +135,10 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
   }
 
   const kept = earlyStopping ? best.iteration + 1 : trees.length;
+  if (options.fitted && train.x === x && kept === trees.length) {
+    if (options.fitted.length !== n) throw new RangeError(`fitted has ${options.fitted.length} entries for ${n} rows`);
+    options.fitted.set(prediction);
+  }
   return new GbdtModel({
     loss: p.loss,
     alpha: p.alpha,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseAvm, serializeAvm, AvmFormatError } from './format.js';
 import { propertyValues, salesFromProperties } from './listings-sales.js';
-import { trainAvm } from './model.js';
+import { driftAt, fitDrift, trainAvm } from './model.js';
+import { createRng, normal } from '../../../ml/index.js';
 import { selectSales } from './sales.js';
 import { syntheticSales } from './synthetic-sales.js';
 import { valueSubject } from './valuate.js';
@@ -74,5 +75,32 @@ describe('the AVM', () => {
     const values = avm.parts.market.values;
     expect(values[values.length - 1]).toBe(0);
     expect(values[0]).toBeLessThan(-0.03);
+  });
+});
+
+describe('the blend\'s market shift and drift', () => {
+  const rng = createRng(9);
+  const days = Float64Array.from({ length: 1500 }, (_, i) => (i % 60) - 5); // 5 days before to 54 after the last fitted sale
+
+  it('recovers a level shift and a trend of the held-out errors, and carries the trend at most maxDays forward', () => {
+    const errors = Float64Array.from(days, (d) => 0.01 + 0.001 * Math.max(d, 0) + 0.1 * normal(rng));
+    const drift = fitDrift(errors, days, 90);
+    expect(drift.shift).toBeCloseTo(0.01, 1);
+    expect(drift.perDay).toBeGreaterThan(0.0005);
+    expect(drift.perDay).toBeLessThan(0.0015);
+    const blend = { beta: 0, k: 5, ...drift, from: 0 };
+    expect(driftAt(blend, -86_400_000)).toBe(drift.shift); // before the last fitted sale: the shift alone
+    expect(driftAt(blend, 400 * 86_400_000)).toBeCloseTo(drift.shift! + drift.perDay! * 90, 12);
+  });
+
+  it('keeps only the median error when the errors show no trend, or too few sales come after the fit', () => {
+    const errors = Float64Array.from(days, () => -0.02 + 0.1 * normal(rng));
+    const flat = fitDrift(errors, days);
+    expect(flat.perDay).toBeUndefined();
+    expect(flat.shift).toBeCloseTo(-0.02, 1);
+    // A random calibration sample lies before the last fitted sale: no trend can be told.
+    const before = fitDrift(Float64Array.from(days, (d) => 0.001 * d), Float64Array.from(days, (d) => -Math.abs(d)));
+    expect(before.perDay).toBeUndefined();
+    expect(driftAt({ beta: 0, k: 5, ...before }, Date.UTC(2030, 0, 1))).toBe(before.shift);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { modelFromJson, modelToJson, SplitConformal, type SplitConformalJson } from '../../../ml/index.js';
 import type { MarketIndex } from './features.js';
-import { Avm, type AvmDomain } from './model.js';
+import { Avm, type AvmDomain, type Blend } from './model.js';
 import type { SalesColumn } from './sales.js';
 
 export const AVM_FORMAT = 'domus-avm';
@@ -76,7 +76,7 @@ export function parseAvm(text: string): Avm {
     market: doc.market as MarketIndex,
     gbdt: modelFromJson(doc.gbdt),
     fitted: fromList(sales.fitted, 'sales.fitted', n),
-    blend: doc.blend as { beta: number; k: number },
+    blend: doc.blend as Blend,
     conformal: SplitConformal.fromJSON(doc.conformal as SplitConformalJson),
     domain: doc.domain as AvmDomain,
     calibrationSize: Number(doc.calibrationSize),

@@ -27,8 +27,72 @@ export interface AvmTrainOptions {
   readonly onPhase?: (phase: string, milliseconds: number) => void;
 }
 
-/** Lower learning rate with more trees than the library defaults (docs/valuation.md). */
-export const avmGbdtParams: Partial<GbdtParams> = { learningRate: 0.05, maxIterations: 700 };
+/** The median (L1) of the log price — MdAPE and "within 10%" reward the median, not the mean — at a lower learning rate with more trees than the library defaults (docs/valuation.md). */
+export const avmGbdtParams: Partial<GbdtParams> = { loss: 'quantile', alpha: 0.5, learningRate: 0.05, maxIterations: 700 };
+
+/**
+ * How the model value and the comparables combine, and the level the held-out latest sales
+ * showed: log value = model + β · mean residual + shift + perDay · min(days after `from`, maxDays).
+ * `shift` is the calibration sales' median error (the market moved since the fitted sales, or
+ * the model is off-level); `perDay` its trend over the days after the last fitted sale, kept only
+ * when clearly non-zero (|t| > 2) — the market's drift carried a few months forward.
+ */
+export interface Blend {
+  readonly beta: number;
+  readonly k: number;
+  readonly shift?: number;
+  readonly from?: number;
+  readonly perDay?: number;
+  readonly maxDays?: number;
+}
+
+/** The market adjustment of a blend for a valuation date (log points). */
+export function driftAt(blend: Blend, at: number): number {
+  const shift = blend.shift ?? 0;
+  if (!blend.perDay || blend.from === undefined || !Number.isFinite(at)) return shift;
+  const days = Math.min(Math.max((at - blend.from) / 86_400_000, 0), blend.maxDays ?? 0);
+  return shift + blend.perDay * days;
+}
+
+/**
+ * The shift and drift of a blend from held-out sales: their log errors against the days after
+ * the last fitted sale, large errors clipped at 2.5 robust standard deviations, by least squares.
+ * A trend needs at least 100 such sales over at least two weeks and |t| > 2; otherwise the shift
+ * is the median error alone.
+ */
+export function fitDrift(errors: Float64Array, days: Float64Array, maxDays = 120): Pick<Blend, 'shift' | 'perDay' | 'maxDays'> {
+  const n = errors.length;
+  if (n === 0) return { shift: 0 };
+  const sorted = errors.slice().sort();
+  const median = sorted[n >> 1]!;
+  const mad = Float64Array.from(errors, (e) => Math.abs(e - median)).sort()[n >> 1]! * 1.4826;
+  const limit = 2.5 * (mad > 0 ? mad : 1);
+  const clipped = Float64Array.from(errors, (e) => Math.min(Math.max(e, median - limit), median + limit));
+  let after = 0;
+  let maxD = 0;
+  for (let i = 0; i < n; i++) if (days[i]! > 0) (after++, (maxD = Math.max(maxD, days[i]!)));
+  if (after < 100 || maxD < 14) return { shift: median };
+  let sd = 0;
+  let se = 0;
+  for (let i = 0; i < n; i++) (sd += Math.max(days[i]!, 0)), (se += clipped[i]!);
+  const meanD = sd / n;
+  const meanE = se / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const d = Math.max(days[i]!, 0) - meanD;
+    sxx += d * d;
+    sxy += d * (clipped[i]! - meanE);
+  }
+  if (sxx <= 0) return { shift: median };
+  const slope = sxy / sxx;
+  const intercept = meanE - slope * meanD;
+  let rss = 0;
+  for (let i = 0; i < n; i++) rss += (clipped[i]! - intercept - slope * Math.max(days[i]!, 0)) ** 2;
+  const t = slope / Math.sqrt(rss / (n - 2) / sxx);
+  if (!(Math.abs(t) > 2)) return { shift: median };
+  return { shift: intercept, perDay: slope, maxDays };
+}
 
 export interface AvmDomain {
   /** Per numeric column: [min, p1, p99, max] over the training sales. */
@@ -45,7 +109,7 @@ export interface AvmParts {
   readonly market: MarketIndex;
   readonly gbdt: GbdtModel;
   readonly fitted: Float64Array;
-  readonly blend: { readonly beta: number; readonly k: number };
+  readonly blend: Blend;
   readonly conformal: SplitConformal;
   readonly domain: AvmDomain;
   readonly calibrationSize: number;
@@ -100,8 +164,8 @@ export class Avm {
       .map((c) => ({ ...c, weight: 1 / (0.25 + c.score) }));
   }
 
-  /** log value of the blend for a feature row and its comparables. */
-  blendLog(modelLog: number, comps: readonly { index: number; weight: number }[]): { logValue: number; comparablesLog: number } {
+  /** log value of the blend for a model value, its comparables and the valuation date. */
+  blendLog(modelLog: number, comps: readonly { index: number; weight: number }[], at: number): { logValue: number; comparablesLog: number; market: number } {
     let sum = 0;
     let weights = 0;
     for (const c of comps) {
@@ -109,7 +173,8 @@ export class Avm {
       weights += c.weight;
     }
     const meanResidual = weights > 0 ? sum / weights : 0;
-    return { logValue: modelLog + this.parts.blend.beta * meanResidual, comparablesLog: modelLog + meanResidual };
+    const market = driftAt(this.parts.blend, at);
+    return { logValue: modelLog + this.parts.blend.beta * meanResidual + market, comparablesLog: modelLog + meanResidual, market };
   }
 
   /** The size column's value of encoded column values (NaN without one). */
@@ -157,6 +222,8 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
   }
   phase('features');
   const logPrice = Float64Array.from(fit.price, Math.log);
+  // The boosting loop keeps the training rows' predictions: no second pass over 700 trees.
+  const fitted = new Float64Array(fit.price.length).fill(Number.NaN);
   const gbdt = trainGbdt({ rows: fit.price.length, cols, values: x }, logPrice, {
     categoricalFeatures: fit.columns.flatMap((c, j) => (c.kind === 'categorical' ? [j] : [])),
     featureNames: names,
@@ -165,8 +232,8 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
     minSamplesLeaf: Math.max(3, Math.min(20, Math.round(fit.price.length / 200))),
     ...avmGbdtParams,
     ...options.gbdt,
-  });
-  const fitted = gbdt.predictMatrix({ rows: fit.price.length, cols, values: x });
+  }, { fitted });
+  if (Number.isNaN(fitted[0]!)) fitted.set(gbdt.predictMatrix({ rows: fit.price.length, cols, values: x }));
   phase('trees');
 
   const draft = new Avm({ table: fit, market, gbdt, fitted, blend: { beta: 0, k: 8 }, conformal: SplitConformal.fromJSON({ coverage: 0.8, quantile: 0, calibrationSize: 0, normalized: false }), domain: domainOf(fit, pool, gbdt, names), calibrationSize: 0 }, pool);
@@ -200,12 +267,25 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
       if (loss < best.loss - 1e-12) best = { beta, k, loss };
     }
   }
-  const blend = { beta: best.beta, k: best.k };
+  const chosen = new Avm({ ...draft.parts, blend: { beta: best.beta, k: best.k } }, pool);
+  const undrifted = Float64Array.from(modelLog, (m, i) => chosen.blendLog(m, comps[i]!.slice(0, best.k), calibration.soldAt[i]!).logValue);
+  const lastFitted = fit.soldAt.reduce((a, b) => (Number.isFinite(b) ? Math.max(a, b) : a), -Infinity);
+  const days = Float64Array.from(calibration.soldAt, (t) => (Number.isFinite(t) && Number.isFinite(lastFitted) ? (t - lastFitted) / 86_400_000 : 0));
+  const drift = fitDrift(Float64Array.from(undrifted, (p, i) => calLog[i]! - p), days);
+  const blend: Blend = { beta: best.beta, k: best.k, ...drift, ...(drift.perDay ? { from: lastFitted } : {}) };
   const blended = new Avm({ ...draft.parts, blend }, pool);
-  const predicted = Float64Array.from(modelLog, (m, i) => blended.blendLog(m, comps[i]!.slice(0, blend.k)).logValue);
+  const predicted = Float64Array.from(modelLog, (m, i) => blended.blendLog(m, comps[i]!.slice(0, blend.k), calibration.soldAt[i]!).logValue);
+  const res = Float64Array.from(predicted, (p, i) => calLog[i]! - p).sort();
   const conformal = SplitConformal.calibrate({ actual: calLog, predicted, coverage: options.coverage ?? 0.8 });
   phase('calibration');
-  return new Avm({ ...draft.parts, blend, conformal, calibrationSize: calibration.price.length }, pool);
+  // The served AVM knows the calibration sales too — as neighbours and comparables (the latest
+  // sales, on a time basis, are the best comparables there are), with their out-of-sample
+  // residuals — but the trees never saw them.
+  const all = selectSales(table, Uint32Array.from([...fitRows, ...calibrationRows]));
+  const allFitted = new Float64Array(all.price.length);
+  allFitted.set(fitted);
+  allFitted.set(modelLog, fitted.length);
+  return new Avm({ ...draft.parts, table: all, fitted: allFitted, blend, conformal, calibrationSize: calibration.price.length });
 }
 
 function domainOf(table: SalesTable, pool: NeighbourPool, gbdt: GbdtModel, names: readonly string[]): AvmDomain {

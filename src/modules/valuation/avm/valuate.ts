@@ -64,7 +64,7 @@ export function valueSubject(avm: Avm, subject: ValuationSubject, options: { exp
   const modelLog = gbdt.predict(row);
   const size = avm.sizeOf(encoded);
   const comps = avm.comparables(subject.latitude, subject.longitude, size);
-  const { logValue, comparablesLog } = avm.blendLog(modelLog, comps);
+  const { logValue, comparablesLog, market } = avm.blendLog(modelLog, comps, subject.at);
   const value = Math.exp(logValue);
   const interval = conformal.priceInterval(logValue);
   const totalWeight = comps.reduce((sum, c) => sum + c.weight, 0);
@@ -120,11 +120,11 @@ export function valueSubject(avm: Avm, subject: ValuationSubject, options: { exp
     comparablesValue: Math.round(Math.exp(comparablesLog)),
     comparablesWeight: blend.beta,
     comparables,
-    explanation: options.explain === false ? null : explain(avm, row, encoded, subject, logValue - modelLog, value),
+    explanation: options.explain === false ? null : explain(avm, row, encoded, subject, logValue - modelLog - market, market, value),
   };
 }
 
-function explain(avm: Avm, row: Float64Array, encoded: Float64Array, subject: ValuationSubject, comparablesLog: number, value: number) {
+function explain(avm: Avm, row: Float64Array, encoded: Float64Array, subject: ValuationSubject, comparablesLog: number, marketLog: number, value: number) {
   const { table, gbdt } = avm.parts;
   const shap = treeShap(gbdt, row);
   const base = expectedValue(gbdt);
@@ -142,7 +142,8 @@ function explain(avm: Avm, row: Float64Array, encoded: Float64Array, subject: Va
   for (let j = 0; j < neighbourFeatureNames.length; j++) neighbourhood += shap.values[offset + place + 1 + j]!;
   parts.push({ feature: 'location', value: `${subject.latitude.toFixed(5)}, ${subject.longitude.toFixed(5)}`, log: location });
   parts.push({ feature: 'neighbourhood prices', value: null, log: neighbourhood });
-  parts.push({ feature: 'market date', value: new Date(subject.at).toISOString().slice(0, 10), log: marketDate });
+  // The trees' date effect and the blend's market shift and drift are one thing to a reader.
+  parts.push({ feature: 'market date', value: new Date(subject.at).toISOString().slice(0, 10), log: marketDate + marketLog });
   parts.push({ feature: 'comparable sales', value: null, log: comparablesLog });
   const baseValue = Math.exp(base);
   const totalLog = parts.reduce((sum, p) => sum + p.log, 0);
