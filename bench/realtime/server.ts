@@ -16,6 +16,12 @@ const port = Number(process.env.PORT ?? 0);
 
 function answerMemory(): void {
   process.on('message', (message: unknown) => {
+    // A clean exit, so that a --cpu-prof profile is written.
+    if (message === 'exit') process.exit(0);
+    if (message === 'cpu') {
+      process.send?.({ cpu: process.cpuUsage() });
+      return;
+    }
     if (message !== 'memory') return;
     (globalThis as { gc?: () => void }).gc?.();
     const usage = process.memoryUsage();

@@ -42,6 +42,8 @@ export interface RealtimeOptions extends RealtimeLimits {
   documentIdleMs: number;
   compactAfterUpdates: number;
   tokenTtlMs: number;
+  /** Concurrent write lanes for room messages (rooms are partitioned over them). */
+  writeLanes: number;
 }
 
 const personAuth = (userId: string): AuthContext => ({ userId, sessionId: null, apiKey: null });
@@ -57,6 +59,9 @@ export function createRealtimeModule(platform: PlatformServices, deps: RealtimeD
     documentIdleMs: config.REALTIME_DOCUMENT_IDLE_MS,
     compactAfterUpdates: 50,
     tokenTtlMs: 60_000,
+    // PGlite is a single connection: one lane. On PostgreSQL, a few batches in flight at once
+    // overlap their commits (WAL flushes) without taking most of the pool.
+    writeLanes: platform.database.kind === 'pglite' ? 1 : Math.max(1, Math.min(4, Math.floor(config.DATABASE_POOL_SIZE / 2))),
     ...deps.options,
   };
   // This gateway's id on the bus: it ignores its own echoes by it.
@@ -65,7 +70,7 @@ export function createRealtimeModule(platform: PlatformServices, deps: RealtimeD
   const registry = new Map<string, Set<Connection>>();
   const common = { repository, bus: platform.bus, origin, logger: platform.logger, clock: platform.clock };
   let presence: PresenceTracker | undefined;
-  const rooms = new RoomHub(common, (room) => presence?.roomOpened(room), (room) => presence?.roomClosed(room));
+  const rooms = new RoomHub({ ...common, lanes: options.writeLanes }, (room) => presence?.roomOpened(room), (room) => presence?.roomClosed(room));
   const documents = new DocumentHub(common, { idleMs: options.documentIdleMs, compactAfterUpdates: options.compactAfterUpdates });
   presence = new PresenceTracker({
     bus: platform.bus,

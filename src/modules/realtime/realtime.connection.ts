@@ -30,16 +30,32 @@ export interface ConnectionContext {
 
 /** A client that stops reading: above this many buffered bytes it is dropped (it can resume). */
 const maxBufferedBytes = 8 * 1024 * 1024;
-const frameCache = new WeakMap<StoredMessage, string>();
+const frameCache = new WeakMap<StoredMessage, Buffer>();
 
-/** Serialised once per message, whatever the number of recipients. */
-function messageFrame(message: StoredMessage): string {
+/**
+ * Serialised and UTF-8 encoded once per message, whatever the number of recipients: every member
+ * is sent the same Buffer (as a text frame; ws does not copy it, and server frames are unmasked).
+ */
+function messageFrame(message: StoredMessage): Buffer {
   let frame = frameCache.get(message);
   if (frame === undefined) {
-    frame = JSON.stringify({ type: 'message', room: message.room, seq: message.sequence, kind: message.kind, sender: message.senderUserId, body: message.body, at: message.createdAt });
+    frame = Buffer.from(JSON.stringify({ type: 'message', room: message.room, seq: message.sequence, kind: message.kind, sender: message.senderUserId, body: message.body, at: message.createdAt }));
     frameCache.set(message, frame);
   }
   return frame;
+}
+
+/**
+ * Write coalescing: the first frame a connection is sent in a turn of the event loop corks its
+ * TCP socket, and every socket corked in that turn is uncorked once the turn's callbacks and
+ * promise continuations are done. All frames a connection gets in one turn (a committed batch's
+ * messages for its rooms, the ack of its own message) then leave in one write system call instead
+ * of one each; nothing waits longer than the turn that produced it. ws writes each frame to the
+ * socket synchronously (no permessage-deflate on this server), so frame order is kept.
+ */
+const corked: Connection[] = [];
+function uncorkAll(): void {
+  for (const connection of corked.splice(0)) connection.uncork();
 }
 
 interface RoomSeat extends Membership {
@@ -54,6 +70,7 @@ export class Connection {
   private refilledAt = Date.now();
   private droppedInARow = 0;
   private closed = false;
+  private corkedSocket: { cork(): void; uncork(): void } | null = null;
 
   constructor(
     readonly id: string,
@@ -69,13 +86,30 @@ export class Connection {
     this.sendJson({ type: 'hello', connectionId: id, userId, limits: context.limits });
   }
 
-  sendRaw(frame: string): void {
+  sendRaw(frame: string | Buffer): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > maxBufferedBytes) {
       this.socket.close(1013, 'too slow: reconnect and resume from your last sequence');
       return;
     }
-    this.socket.send(frame);
+    if (this.corkedSocket === null) {
+      // ws's underlying net.Socket (not part of its typed API, stable across ws 8).
+      const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+      if (tcp) {
+        tcp.cork();
+        this.corkedSocket = tcp;
+        corked.push(this);
+        if (corked.length === 1) process.nextTick(uncorkAll);
+      }
+    }
+    this.socket.send(frame, { binary: false });
+  }
+
+  /** Ends this turn's write coalescing (see `corked`). */
+  uncork(): void {
+    const tcp = this.corkedSocket;
+    this.corkedSocket = null;
+    tcp?.uncork();
   }
 
   sendJson(frame: object): void {

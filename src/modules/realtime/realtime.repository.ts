@@ -40,6 +40,19 @@ export interface Appended {
   duplicate: boolean;
 }
 
+type AppendRow = {
+  source: 'earlier' | 'allocated';
+  room: string;
+  dedupe_key: string | null;
+  sequence: number | null;
+  kind: string | null;
+  sender_user_id: string | null;
+  body: unknown;
+  created_at: Date | null;
+  last_sequence: number | null;
+  first_sequence: number | null;
+};
+
 /** All SQL of the realtime module. */
 export class RealtimeRepository {
   readonly db: Kysely<RealtimeTables>;
@@ -48,78 +61,126 @@ export class RealtimeRepository {
   }
 
   /**
-   * Appends a batch of messages in ONE transaction (group commit): per room, the sequence row is
-   * bumped by the number of new messages with a single upsert, whose row lock orders concurrent
-   * writers on every node, so sequences are gap-free and commit in order. Messages whose dedupe
-   * key is already stored come back as duplicates with their original sequence.
+   * Appends a batch of messages in ONE statement (group commit, one round trip): per room, the
+   * sequence row is bumped by the number of new messages with a single upsert, whose row lock
+   * orders concurrent writers on every node, so sequences are gap-free and commit in order.
+   * Messages whose dedupe key is already stored come back as duplicates with their original
+   * sequence; a repeat inside the batch gets its first copy's. A concurrent writer that stores
+   * the same key first makes this statement fail with 23505 as a whole (the caller retries it).
    */
   async appendBatch(items: NewMessage[]): Promise<Appended[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const results = new Array<Appended | undefined>(items.length);
-      // 1. Earlier copies of any dedupe key in the batch: one statement for every room.
-      const keys = [...new Set(items.map((item) => item.dedupeKey).filter((key): key is string => key !== null))];
-      const seen = new Map<string, StoredMessage>();
-      if (keys.length > 0) {
-        // Both columns of the (room, dedupe_key) index, so this is an index scan, never a table scan.
-        const rooms = [...new Set(items.map((item) => item.room))];
-        const existing = await trx.selectFrom('realtime_messages').selectAll().where('room', 'in', rooms).where('dedupe_key', 'in', keys).execute();
-        for (const row of existing) seen.set(`${row.room}\u0000${row.dedupe_key}`, toMessage(row));
+    // A key repeated inside the batch is sent once (its first copy); the repeats get that copy's
+    // sequence below.
+    const sentKeys = new Set<string>();
+    const input = [];
+    for (const [index, item] of items.entries()) {
+      if (item.dedupeKey !== null) {
+        const key = `${item.room}\u0000${item.dedupeKey}`;
+        if (sentKeys.has(key)) continue;
+        sentKeys.add(key);
       }
-      const fresh = new Map<string, number[]>();
-      const firstOfKey = new Map<string, number>();
-      items.forEach((item, index) => {
-        const key = item.dedupeKey === null ? null : `${item.room}\u0000${item.dedupeKey}`;
-        const earlier = key === null ? undefined : seen.get(key);
-        if (earlier) results[index] = { message: earlier, duplicate: true };
-        else if (key !== null && firstOfKey.has(key)) return; // a repeat inside this batch: resolved below
-        else {
-          if (key !== null) firstOfKey.set(key, index);
-          fresh.set(item.room, [...(fresh.get(item.room) ?? []), index]);
-        }
-      });
-      if (fresh.size > 0) {
-        // 2. One upsert bumps every room's sequence by its count. Rooms in a fixed order, so two
-        //    batches never wait on each other's row locks in a cycle.
-        const rooms = [...fresh.keys()].sort();
-        const allocated = await sql<{ room: string; last_sequence: number; first_sequence: number }>`
-          INSERT INTO realtime_rooms (room, last_sequence)
-          VALUES ${sql.join(rooms.map((room) => sql`(${room}, ${fresh.get(room)!.length})`))}
-          ON CONFLICT (room) DO UPDATE SET last_sequence = realtime_rooms.last_sequence + EXCLUDED.last_sequence
-          RETURNING room, last_sequence, first_sequence`.execute(trx);
-        const rows: Record<string, unknown>[] = [];
-        for (const { room, last_sequence: lastValue, first_sequence: firstValue } of allocated.rows) {
-          const indexes = fresh.get(room)!;
-          const last = Number(lastValue);
-          indexes.forEach((index, offset) => {
-            const item = items[index]!;
-            const sequence = last - indexes.length + 1 + offset;
-            rows.push({
-              room, sequence, kind: item.kind, sender_user_id: item.senderUserId, dedupe_key: item.dedupeKey,
-              body: sql`${JSON.stringify(item.body)}::jsonb`, created_at: item.createdAt,
-            });
-            results[index] = {
-              message: { room, sequence, kind: item.kind, senderUserId: item.senderUserId, body: item.body, createdAt: item.createdAt.toISOString() },
-              duplicate: false,
-            };
-          });
-          // Bounded history, trimmed in steps of a tenth so that it costs one DELETE now and then.
-          const keepFrom = last - this.historyPerRoom + 1;
-          if (keepFrom - Number(firstValue) >= Math.max(1, Math.floor(this.historyPerRoom / 10))) {
-            await trx.deleteFrom('realtime_messages').where('room', '=', room).where('sequence', '<', keepFrom).execute();
-            await trx.updateTable('realtime_rooms').set({ first_sequence: keepFrom }).where('room', '=', room).execute();
-          }
-        }
-        // 3. One insert for all new messages.
-        await trx.insertInto('realtime_messages').values(rows as never).execute();
+      input.push({ i: index, room: item.room, kind: item.kind, sender_user_id: item.senderUserId, dedupe_key: item.dedupeKey, body: item.body, created_at: item.createdAt.toISOString() });
+    }
+    // `fresh` is the batch minus the keys already stored; its rows are numbered per room in batch
+    // order. Every step is linear or n log n in the batch (the room -> last sequence lookup is one
+    // jsonb object, not a join the planner would run as a nested loop on its 1-row estimates).
+    // Both data-modifying CTEs run whether or not the final SELECT reads them.
+    const { rows } = await sql<AppendRow>`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+          AS t(i int, room text, kind text, sender_user_id uuid, dedupe_key text, body jsonb, created_at timestamptz)
+      ),
+      earlier AS (
+        SELECT m.room, m.dedupe_key, m.sequence, m.kind, m.sender_user_id, m.body, m.created_at
+        FROM input n
+        JOIN realtime_messages m ON m.room = n.room AND m.dedupe_key = n.dedupe_key
+        WHERE n.dedupe_key IS NOT NULL AND m.dedupe_key IS NOT NULL
+      ),
+      fresh AS (
+        SELECT n.* FROM input n
+        WHERE n.dedupe_key IS NULL OR NOT EXISTS (SELECT 1 FROM earlier e WHERE e.room = n.room AND e.dedupe_key = n.dedupe_key)
+      ),
+      allocated AS (
+        -- Rooms in a fixed order, so two writers never wait on each other's row locks in a cycle.
+        INSERT INTO realtime_rooms (room, last_sequence)
+        SELECT room, count(*) FROM fresh GROUP BY room ORDER BY room
+        ON CONFLICT (room) DO UPDATE SET last_sequence = realtime_rooms.last_sequence + EXCLUDED.last_sequence
+        RETURNING room, last_sequence, first_sequence
+      ),
+      lasts AS (SELECT jsonb_object_agg(room, last_sequence) AS last FROM allocated),
+      -- Materialised, so the window's sort carries each row's last sequence, not the whole object.
+      located AS MATERIALIZED (SELECT f.*, (l.last ->> f.room)::bigint AS last_sequence FROM fresh f CROSS JOIN lasts l),
+      stored AS (
+        INSERT INTO realtime_messages (room, sequence, kind, sender_user_id, dedupe_key, body, created_at)
+        SELECT room, last_sequence - count(*) OVER (PARTITION BY room) + row_number() OVER (PARTITION BY room ORDER BY i),
+               kind, sender_user_id, dedupe_key, body, created_at
+        FROM located
+        RETURNING 1
+      )
+      SELECT 'earlier' AS source, room, dedupe_key, sequence, kind, sender_user_id, body, created_at,
+             NULL::bigint AS last_sequence, NULL::bigint AS first_sequence
+      FROM earlier
+      UNION ALL
+      SELECT 'allocated', room, NULL, NULL, NULL, NULL, NULL, NULL, last_sequence, first_sequence FROM allocated`.execute(this.db);
+
+    const seen = new Map<string, StoredMessage>();
+    const bounds = new Map<string, { last: number; first: number }>();
+    for (const row of rows) {
+      if (row.source === 'earlier') seen.set(`${row.room}\u0000${row.dedupe_key}`, toMessage(row as RealtimeTables['realtime_messages']));
+      else bounds.set(row.room, { last: Number(row.last_sequence), first: Number(row.first_sequence) });
+    }
+    // The same selection as `fresh` above, in batch order, so offsets match the SQL numbering.
+    const results = new Array<Appended | undefined>(items.length);
+    const fresh = new Map<string, number[]>();
+    const firstOfKey = new Map<string, number>();
+    items.forEach((item, index) => {
+      const key = item.dedupeKey === null ? null : `${item.room}\u0000${item.dedupeKey}`;
+      const earlier = key === null ? undefined : seen.get(key);
+      if (earlier) results[index] = { message: earlier, duplicate: true };
+      else if (key !== null && firstOfKey.has(key)) return; // a repeat inside this batch: resolved below
+      else {
+        if (key !== null) firstOfKey.set(key, index);
+        const indexes = fresh.get(item.room);
+        if (indexes) indexes.push(index);
+        else fresh.set(item.room, [index]);
       }
-      items.forEach((item, index) => {
-        if (results[index] === undefined) {
-          const first = firstOfKey.get(`${item.room}\u0000${item.dedupeKey}`)!;
-          results[index] = { message: results[first]!.message, duplicate: true };
-        }
-      });
-      return results as Appended[];
     });
+    const trims: { room: string; keepFrom: number }[] = [];
+    for (const [room, indexes] of fresh) {
+      const range = bounds.get(room);
+      if (!range) throw new Error(`realtime append: no sequence allocated for ${room}`);
+      indexes.forEach((index, offset) => {
+        const item = items[index]!;
+        results[index] = {
+          message: { room, sequence: range.last - indexes.length + 1 + offset, kind: item.kind, senderUserId: item.senderUserId, body: item.body, createdAt: item.createdAt.toISOString() },
+          duplicate: false,
+        };
+      });
+      // Bounded history, trimmed in steps of a tenth so that it costs one statement now and then.
+      const keepFrom = range.last - this.historyPerRoom + 1;
+      if (keepFrom - range.first >= Math.max(1, Math.floor(this.historyPerRoom / 10))) trims.push({ room, keepFrom });
+    }
+    items.forEach((item, index) => {
+      if (results[index] === undefined) {
+        const first = firstOfKey.get(`${item.room}\u0000${item.dedupeKey}`)!;
+        results[index] = { message: results[first]!.message, duplicate: true };
+      }
+    });
+    // The messages are committed whatever happens here: a trim that fails (say, a deadlock with
+    // another node's writer) is tried again by the room's next append, since its range is unchanged.
+    if (trims.length > 0) await this.trim(trims).catch(() => undefined);
+    return results as Appended[];
+  }
+
+  /**
+   * Drops messages before `keepFrom` in each room and moves its `first_sequence`, in one
+   * statement. Only rooms that crossed a step are named, so this runs now and then.
+   */
+  private async trim(rooms: { room: string; keepFrom: number }[]): Promise<void> {
+    await sql`
+      WITH t AS (SELECT * FROM unnest(${rooms.map((entry) => entry.room)}::text[], ${rooms.map((entry) => entry.keepFrom)}::bigint[]) AS t(room, keep_from)),
+      gone AS (DELETE FROM realtime_messages m USING t WHERE m.room = t.room AND m.sequence < t.keep_from)
+      UPDATE realtime_rooms r SET first_sequence = GREATEST(r.first_sequence, t.keep_from) FROM t WHERE r.room = t.room`.execute(this.db);
   }
 
   /** Messages after `after`, oldest first, and the room's retained range. */

@@ -29,13 +29,22 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** One write lane: its queue, and at most one batch of it in flight. */
+interface Lane {
+  queue: Pending[];
+  flushing: boolean;
+  scheduled: boolean;
+}
+
 const pageSize = 500;
 const maxBatch = 1000;
 
 /**
- * Room messages on one node. Writes are group-committed: every message submitted during one turn
- * of the event loop goes to the database in one transaction (realtime.repository.ts), then is
- * dispatched here and published to the other nodes. Each room with members on this node keeps a
+ * Room messages on one node. Writes are group-committed: the messages submitted while a lane's
+ * previous batch was in flight go to the database in one statement (realtime.repository.ts), then
+ * are dispatched here and published to the other nodes. Rooms are partitioned over `lanes` write
+ * lanes by a hash of their name; each lane has one batch in flight, so a room's messages are
+ * written in the order they were submitted, while batches of different rooms commit concurrently. Each room with members on this node keeps a
  * `delivered` mark and dispatches strictly in sequence order; a message that arrives ahead of a
  * gap (a slower publisher, a dropped pub/sub message) waits while the gap is read from the
  * database, where it is guaranteed to be, since a sequence is allocated only after every lower
@@ -43,15 +52,15 @@ const maxBatch = 1000;
  */
 export class RoomHub {
   private readonly rooms = new Map<string, Room>();
-  private queue: Pending[] = [];
-  private flushing = false;
-  private flushScheduled = false;
+  private readonly lanes: Lane[];
 
   constructor(
-    private readonly deps: { repository: RealtimeRepository; bus: EventBus; origin: string; logger: Logger; clock: Clock },
+    private readonly deps: { repository: RealtimeRepository; bus: EventBus; origin: string; logger: Logger; clock: Clock; lanes?: number },
     private readonly onRoomOpened: (room: string) => void = () => undefined,
     private readonly onRoomClosed: (room: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: Math.max(1, deps.lanes ?? 1) }, () => ({ queue: [], flushing: false, scheduled: false }));
+  }
 
   get roomCount(): number {
     return this.rooms.size;
@@ -59,33 +68,36 @@ export class RoomHub {
 
   /** Persists a message (deduplicated by its key) and resolves with its sequence once committed. */
   append(item: NewMessage): Promise<Appended> {
+    const lane = this.lanes[this.lanes.length === 1 ? 0 : laneOf(item.room, this.lanes.length)]!;
     return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      this.scheduleFlush();
+      lane.queue.push({ item, resolve, reject });
+      this.scheduleFlush(lane);
     });
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
-    this.flushScheduled = true;
+  private scheduleFlush(lane: Lane): void {
+    if (lane.scheduled || lane.flushing) return;
+    lane.scheduled = true;
     setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flush();
+      lane.scheduled = false;
+      void this.flush(lane);
     });
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
-    const batch = this.queue.splice(0, maxBatch);
+  private async flush(lane: Lane): Promise<void> {
+    if (lane.flushing || lane.queue.length === 0) return;
+    lane.flushing = true;
+    const batch = lane.queue.splice(0, maxBatch);
     try {
       let results: Appended[];
       try {
         results = await this.deps.repository.appendBatch(batch.map((pending) => pending.item));
       } catch (error) {
-        // Another node stored the same dedupe key between our check and our insert: the batch
-        // rolled back as a whole, so redo it; this time the earlier copies are found.
-        if ((error as { code?: string }).code !== '23505') throw error;
+        // Another node stored the same dedupe key between our check and our insert (23505), or
+        // its writer and ours deadlocked (40P01): the statement rolled back as a whole, so redo
+        // it; this time the earlier copies are found.
+        const code = (error as { code?: string }).code;
+        if (code !== '23505' && code !== '40P01') throw error;
         results = await this.deps.repository.appendBatch(batch.map((pending) => pending.item));
       }
       const fresh = results.filter((result) => !result.duplicate).map((result) => result.message);
@@ -99,8 +111,8 @@ export class RoomHub {
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     } finally {
-      this.flushing = false;
-      if (this.queue.length > 0) this.scheduleFlush();
+      lane.flushing = false;
+      if (lane.queue.length > 0) this.scheduleFlush(lane);
     }
   }
 
@@ -244,6 +256,13 @@ export class RoomHub {
 
   /** Waits for queued writes (shutdown). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.lanes.some((lane) => lane.queue.length > 0 || lane.flushing)) await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** A stable lane for a room name (FNV-1a). */
+function laneOf(room: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < room.length; index += 1) hash = Math.imul(hash ^ room.charCodeAt(index), 0x01000193);
+  return (hash >>> 0) % lanes;
 }
