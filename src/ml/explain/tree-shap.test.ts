@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { goesLeft, trainGbdt, type GbdtModel } from '../gbdt/index.js';
 import { matrixFromRows } from '../matrix.js';
 import { createRng, normal } from '../random.js';
-import { expectedValue, treeShap } from './tree-shap.js';
+import { expectedValue, treeShap, TreeShapExplainer } from './tree-shap.js';
 
 /** A random model on random data: numeric features with NaNs, one categorical feature, bagging. */
 function randomModel(seed: number, cols: number, trees: number, extra: object = {}, constantLast = false): { model: GbdtModel; rows: number[][] } {
@@ -41,9 +41,11 @@ function conditionalExpectation(model: GbdtModel, row: number[], subset: number)
   return sum;
 }
 
-/** Shapley values by enumerating all 2^M coalitions. */
-function bruteForceShapley(model: GbdtModel, row: number[]): number[] {
-  const m = row.length;
+/** Shapley values by enumerating all 2^M coalitions (of groups of features, when given). */
+function bruteForceShapley(model: GbdtModel, row: number[], groups?: number[]): number[] {
+  const m = groups ? Math.max(...groups) + 1 : row.length;
+  // A coalition of groups → the set of their features.
+  const features = (subset: number): number => (groups ? groups.reduce((set, g, f) => (subset & (1 << g) ? set | (1 << f) : set), 0) : subset);
   const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
   const phi = new Array<number>(m).fill(0);
   for (let i = 0; i < m; i++) {
@@ -51,7 +53,7 @@ function bruteForceShapley(model: GbdtModel, row: number[]): number[] {
       if (subset & (1 << i)) continue;
       const size = subset.toString(2).split('').filter((b) => b === '1').length;
       const weight = (factorial(size) * factorial(m - size - 1)) / factorial(m);
-      phi[i]! += weight * (conditionalExpectation(model, row, subset | (1 << i)) - conditionalExpectation(model, row, subset));
+      phi[i]! += weight * (conditionalExpectation(model, row, features(subset | (1 << i))) - conditionalExpectation(model, row, features(subset)));
     }
   }
   return phi;
@@ -88,5 +90,41 @@ describe('TreeSHAP', () => {
       expect(values[0]).not.toBe(0);
       expect(values[1]).not.toBe(0);
     }
+  });
+
+  it('with groups, gives the exact Shapley values of the groups as players, adding up to the same total', () => {
+    const { model, rows } = randomModel(4, 4, 6, { maxLeaves: 16, minSamplesLeaf: 3 });
+    const groups = [0, 1, 1, 2]; // features 1 and 2 interact (the target multiplies them): one player
+    for (const row of rows.slice(0, 10)) {
+      const grouped = treeShap(model, row, { groups }).values;
+      expect(grouped).toHaveLength(3);
+      const exact = bruteForceShapley(model, row, groups);
+      exact.forEach((v, g) => expect(Math.abs(grouped[g]! - v)).toBeLessThan(1e-9));
+      const single = treeShap(model, row).values;
+      expect(grouped.reduce((a, b) => a + b, 0)).toBeCloseTo(single.reduce((a, b) => a + b, 0), 9);
+    }
+    expect(() => treeShap(model, rows[0]!, { groups: [0, 1] })).toThrow(/groups/);
+  });
+
+  it('the tabulated explainer gives the path algorithm\'s values, with and without groups, and falls back beyond its table budget', () => {
+    for (const seed of [1, 2, 3]) {
+      const { model, rows } = randomModel(seed, 6, 30, { growth: seed === 2 ? 'depthwise' : 'leafwise', maxDepth: seed === 2 ? 4 : 0, maxLeaves: 12 });
+      const groups = [0, 1, 1, 2, 2, 2];
+      const plain = new TreeShapExplainer(model);
+      const grouped = new TreeShapExplainer(model, { groups });
+      expect(plain.tabulated && grouped.tabulated).toBe(true);
+      for (const row of [...rows.slice(0, 30), [99, NaN, NaN, 0, 0, 0]]) {
+        const a = plain.explain(row);
+        const b = treeShap(model, row);
+        expect(a.baseValue).toBe(b.baseValue);
+        b.values.forEach((v, f) => expect(Math.abs(a.values[f]! - v)).toBeLessThan(1e-9));
+        const c = grouped.explain(row).values;
+        treeShap(model, row, { groups }).values.forEach((v, g) => expect(Math.abs(c[g]! - v)).toBeLessThan(1e-9));
+      }
+    }
+    const { model, rows } = randomModel(6, 6, 10);
+    const small = new TreeShapExplainer(model, { maxTableEntries: 10 });
+    expect(small.tabulated).toBe(false);
+    expect(small.explain(rows[0]!).values).toEqual(treeShap(model, rows[0]!).values);
   });
 });

@@ -18,8 +18,18 @@ export interface ShapExplanation {
   readonly values: Float64Array;
 }
 
+const expectedCache = new WeakMap<GbdtModel, number>();
+
 /** The cover-weighted expected prediction: Σ over trees of Σ leaf value · cover(leaf) / cover(root). */
 export function expectedValue(model: GbdtModel): number {
+  const cached = expectedCache.get(model);
+  if (cached !== undefined) return cached;
+  const value = computeExpected(model);
+  expectedCache.set(model, value);
+  return value;
+}
+
+function computeExpected(model: GbdtModel): number {
   const { forest } = model;
   let sum = model.baseScore;
   for (let t = 0; t < forest.roots.length; t++) sum += expectedTree(forest, forest.roots[t]!);
@@ -35,16 +45,35 @@ function expectedTree(forest: Forest, node: number): number {
   return (forest.cover[l]! * expectedTree(forest, l) + forest.cover[r]! * expectedTree(forest, r)) / total;
 }
 
-/** Exact SHAP values of one row (raw features, NaN = missing). */
-export function treeShap(model: GbdtModel, row: ArrayLike<number>): ShapExplanation {
+/**
+ * Exact SHAP values of one row (raw features, NaN = missing).
+ *
+ * With `groups` (the group of each feature, 0 … numGroups − 1), the players of the game are the
+ * groups: a group is present or absent as a whole, and the values (one per group) are the exact
+ * Shapley values of that game — not the sums of the members' own values, which differ when
+ * members interact. A split on any member counts as a split on its group, as a feature met again
+ * on the path, so the paths are shorter and the walk is faster (O(trees · leaves · groups on the
+ * path²)). Base value + Σ values = prediction either way.
+ */
+export function treeShap(model: GbdtModel, row: ArrayLike<number>, options: { groups?: ArrayLike<number> } = {}): ShapExplanation {
   if (row.length !== model.numFeatures) throw new RangeError(`the model takes ${model.numFeatures} features, got ${row.length}`);
   const forest = model.forest;
   const categoryBins = model.categoryBins(row);
-  const values = new Float64Array(model.numFeatures);
-  const path = new PathBuffer(maxDepth(forest));
-  for (let t = 0; t < forest.roots.length; t++) {
-    recurse({ forest, row, categoryBins, values, path }, forest.roots[t]!, 0, 0, 1, 1, -1);
+  const groups = options.groups;
+  let players = model.numFeatures;
+  if (groups) {
+    if (groups.length !== model.numFeatures) throw new RangeError(`groups names ${groups.length} features, the model has ${model.numFeatures}`);
+    players = 0;
+    for (let f = 0; f < groups.length; f++) {
+      const g = groups[f]!;
+      if (!Number.isInteger(g) || g < 0) throw new RangeError(`groups[${f}] = ${g} is not a group number`);
+      players = Math.max(players, g + 1);
+    }
   }
+  const values = new Float64Array(players);
+  const path = pathBuffer(maxDepth(forest));
+  const walk: Walk = { forest, row, categoryBins, values, path, player: groups ? Int32Array.from(groups) : null };
+  for (let t = 0; t < forest.roots.length; t++) recurse(walk, forest.roots[t]!, 0, 0, 1, 1, -1);
   return { baseValue: expectedValue(model), values };
 }
 
@@ -54,6 +83,20 @@ interface Walk {
   readonly categoryBins: Int32Array;
   readonly values: Float64Array;
   readonly path: PathBuffer;
+  /** The player of each feature (its group), or null: each feature is its own. */
+  readonly player: Int32Array | null;
+}
+
+let sharedPath: PathBuffer | null = null;
+let sharedDepth = -1;
+
+/** One path buffer per depth, reused across calls (a walk never runs inside another). */
+function pathBuffer(depth: number): PathBuffer {
+  if (!sharedPath || sharedDepth < depth) {
+    sharedPath = new PathBuffer(depth);
+    sharedDepth = depth;
+  }
+  return sharedPath;
 }
 
 /**
@@ -85,8 +128,8 @@ function recurse(w: Walk, node: number, parentOffset: number, depth: number, par
   path.weight.copyWithin(offset, parentOffset, parentOffset + depth + 1);
   extendPath(path, offset, depth, parentZero, parentOne, parentFeature);
 
-  const split = forest.feature[node]!;
-  if (split < 0) {
+  const splitFeature = forest.feature[node]!;
+  if (splitFeature < 0) {
     const leafValue = forest.value[node]!;
     for (let i = 1; i <= depth; i++) {
       const scale = unwoundPathSum(path, offset, depth, i);
@@ -94,9 +137,12 @@ function recurse(w: Walk, node: number, parentOffset: number, depth: number, par
     }
     return;
   }
+  const split = w.player ? w.player[splitFeature]! : splitFeature;
   const left = forest.left[node]!;
   const right = forest.right[node]!;
-  const [hot, cold] = goesLeft(forest, node, w.row, w.categoryBins) ? [left, right] : [right, left];
+  const toLeft = goesLeft(forest, node, w.row, w.categoryBins);
+  const hot = toLeft ? left : right;
+  const cold = toLeft ? right : left;
   const cover = forest.cover[node]!;
   const hotZero = cover > 0 ? forest.cover[hot]! / cover : 0;
   const coldZero = cover > 0 ? forest.cover[cold]! / cover : 0;
@@ -181,4 +227,159 @@ function maxDepth(forest: Forest): number {
   }
   depthCache.set(forest, deepest);
   return deepest;
+}
+
+/**
+ * TreeSHAP with per-leaf tables, for explaining many rows of one model (after Yang 2021, "Fast
+ * TreeSHAP", v2). A leaf's contribution to the players on its path depends only on which of
+ * them the row follows all the way (a 0/1 pattern over the path's u distinct players) and on
+ * fixed cover fractions; so each leaf keeps, for each of its 2^u patterns, the u contributions.
+ * Explaining a row is then one walk over every node (O(trees · nodes)) that tracks the pattern,
+ * plus u additions per leaf — instead of O(trees · leaves · u²) path arithmetic. The tables cost
+ * Σ u · 2^u numbers over the leaves: `maxTableEntries` bounds them, and beyond it `explain`
+ * falls back to the path algorithm (treeShap). Values agree with treeShap to float rounding.
+ */
+export class TreeShapExplainer {
+  private readonly player: Int32Array | null;
+  private readonly players: number;
+  /** Per leaf node: offset of its table (−1 for internal nodes). */
+  private readonly tableOffset: Int32Array;
+  private readonly table: Float64Array | null;
+  /** Per leaf node: its distinct players, in first-met order, at leafPlayers[leafPlayerOffset[node] …], and how many. */
+  private readonly leafPlayerOffset: Int32Array;
+  private readonly leafPlayerCount: Int32Array;
+  private readonly leafPlayers: Int32Array;
+  /** Per internal node: the bit of its player in the pattern of the path (the path is fixed, so is the bit). */
+  private readonly nodeBit: Int32Array;
+  /** Per internal node: 1 when its player is split on for the first time on the path. */
+  private readonly firstSplit: Uint8Array;
+  private readonly stackNode: Int32Array;
+  private readonly stackMask: Int32Array;
+
+  constructor(private readonly model: GbdtModel, options: { groups?: ArrayLike<number>; maxTableEntries?: number } = {}) {
+    const forest = model.forest;
+    const groups = options.groups;
+    this.player = groups ? Int32Array.from(groups) : null;
+    this.players = groups ? Math.max(0, ...Array.from(groups)) + 1 : model.numFeatures;
+    const depth = maxDepth(forest);
+    const nodes = forest.feature.length;
+    this.tableOffset = new Int32Array(nodes).fill(-1);
+    this.leafPlayerOffset = new Int32Array(nodes).fill(-1);
+    this.leafPlayerCount = new Int32Array(nodes);
+    this.nodeBit = new Int32Array(nodes);
+    this.firstSplit = new Uint8Array(nodes);
+    this.stackNode = new Int32Array(depth + 2);
+    this.stackMask = new Int32Array(depth + 2);
+    // First pass: each node's bit, each leaf's distinct players and their zero fractions
+    // (products of the cover ratios towards the leaf); the tables' size.
+    const leafPlayers: number[] = [];
+    const leafZeros: number[][] = [];
+    const leaves: number[] = [];
+    let entries = 0;
+    const slotPlayers: number[] = [];
+    const slotZeros: number[] = [];
+    const visit = (node: number): void => {
+      const f = forest.feature[node]!;
+      if (f < 0) {
+        this.leafPlayerOffset[node] = leafPlayers.length;
+        this.leafPlayerCount[node] = slotPlayers.length;
+        leafPlayers.push(...slotPlayers);
+        leafZeros.push(slotZeros.slice());
+        leaves.push(node);
+        entries += slotPlayers.length * 2 ** slotPlayers.length;
+        return;
+      }
+      const g = this.player ? this.player[f]! : f;
+      const known = slotPlayers.indexOf(g);
+      const s = known < 0 ? slotPlayers.length : known;
+      this.nodeBit[node] = 1 << s;
+      this.firstSplit[node] = known < 0 ? 1 : 0;
+      const cover = forest.cover[node]!;
+      for (const child of [forest.left[node]!, forest.right[node]!]) {
+        const ratio = cover > 0 ? forest.cover[child]! / cover : 0;
+        if (known < 0) {
+          slotPlayers.push(g);
+          slotZeros.push(ratio);
+          visit(child);
+          slotPlayers.pop();
+          slotZeros.pop();
+        } else {
+          const before = slotZeros[s]!;
+          slotZeros[s] = before * ratio;
+          visit(child);
+          slotZeros[s] = before;
+        }
+      }
+    };
+    for (const root of forest.roots) visit(root);
+    this.leafPlayers = Int32Array.from(leafPlayers);
+    if (entries > (options.maxTableEntries ?? 8_000_000)) {
+      this.table = null;
+      return;
+    }
+    // Second pass: the tables, in the order the leaves were met (left before right). For a
+    // pattern (bit j: the row follows player j's every split on the path), a path is extended
+    // by the players' (zero, one) fractions and each is unwound, as in treeShap's leaves.
+    const table = new Float64Array(entries);
+    const path = new PathBuffer(depth + 1);
+    let at = 0;
+    leaves.forEach((node, l) => {
+      const zeros = leafZeros[l]!;
+      const u = zeros.length;
+      const value = forest.value[node]!;
+      this.tableOffset[node] = at;
+      for (let pattern = 0; pattern < 1 << u; pattern++) {
+        extendPath(path, 0, 0, 1, 1, -1);
+        for (let j = 0; j < u; j++) extendPath(path, 0, j + 1, zeros[j]!, (pattern >> j) & 1, j);
+        for (let j = 0; j < u; j++) table[at++] = unwoundPathSum(path, 0, u, j + 1) * (((pattern >> j) & 1) - zeros[j]!) * value;
+      }
+    });
+    this.table = table;
+  }
+
+  /** Whether the tables were built (false: explain falls back to treeShap). */
+  get tabulated(): boolean {
+    return this.table !== null;
+  }
+
+  explain(row: ArrayLike<number>): ShapExplanation {
+    const model = this.model;
+    if (!this.table) return treeShap(model, row, this.player ? { groups: this.player } : {});
+    if (row.length !== model.numFeatures) throw new RangeError(`the model takes ${model.numFeatures} features, got ${row.length}`);
+    const forest = model.forest;
+    const categoryBins = model.categoryBins(row);
+    const values = new Float64Array(this.players);
+    const { table, tableOffset, leafPlayers, leafPlayerOffset, leafPlayerCount, nodeBit, firstSplit, stackNode, stackMask } = this;
+    const { feature, left, right } = forest;
+    for (let t = 0; t < forest.roots.length; t++) {
+      // Depth-first, left before right: the leaves come in the order of their tables. The mask
+      // holds the pattern so far: a player's bit is set when the row followed its every split.
+      let top = 0;
+      stackNode[0] = forest.roots[t]!;
+      stackMask[0] = 0;
+      while (top >= 0) {
+        const node = stackNode[top]!;
+        const mask = stackMask[top]!;
+        if (feature[node]! < 0) {
+          const u = leafPlayerCount[node]!;
+          const offset = tableOffset[node]! + mask * u;
+          const players = leafPlayerOffset[node]!;
+          for (let j = 0; j < u; j++) values[leafPlayers[players + j]!]! += table[offset + j]!;
+          top--;
+          continue;
+        }
+        const bit = nodeBit[node]!;
+        // First split on the player: the followed side sets its bit. A later one: the other side clears it.
+        const followed = firstSplit[node] ? mask | bit : mask;
+        const missed = mask & ~bit;
+        const toLeft = goesLeft(forest, node, row, categoryBins);
+        stackNode[top] = right[node]!;
+        stackMask[top] = toLeft ? missed : followed;
+        top++;
+        stackNode[top] = left[node]!;
+        stackMask[top] = toLeft ? followed : missed;
+      }
+    }
+    return { baseValue: expectedValue(model), values };
+  }
 }

@@ -77,18 +77,20 @@ export function buildPool(table: SalesTable, market: MarketIndex): NeighbourPool
   return { index: SpatialIndex.build(table.latitude, table.longitude), logPrice, logUnitPrice, logSize };
 }
 
+const levelScratch = new Float64Array(CANDIDATES);
+
 /** Neighbourhood features of one place (and size), writing into out (neighbourFeatureNames order). */
 export function neighbourFeatures(pool: NeighbourPool, latitude: number, longitude: number, logSize: number, out: Float64Array, offset: number, accept?: (i: number) => boolean): void {
   const found = pool.index.nearest(latitude, longitude, CANDIDATES, accept);
   let at = offset;
-  const scratch = new Float64Array(CANDIDATES);
+  const scratch = levelScratch;
   const level = (values: Float64Array, order: readonly number[], k: number) => {
     let m = 0;
     for (let r = 0; r < Math.min(k, order.length); r++) {
       const v = values[order[r]!]!;
       if (!Number.isNaN(v)) scratch[m++] = v;
     }
-    return m === 0 ? Number.NaN : median(scratch.subarray(0, m));
+    return m === 0 ? Number.NaN : medianInPlace(scratch.subarray(0, m));
   };
   const byPlace = found.map((f) => f.index);
   for (const k of LEVEL_COUNTS) out[at++] = level(pool.logPrice, byPlace, k);
@@ -160,7 +162,7 @@ export function marketIndex(table: SalesTable, seed: number): MarketIndex {
     for (const f of found) if (!Number.isNaN(target[f.index]!)) scratch[m++] = target[f.index]!;
     if (m === 0) continue;
     const month = monthOf(table.soldAt[i]!) - first;
-    sum[month]! += target[i]! - median(scratch.subarray(0, m));
+    sum[month]! += target[i]! - medianInPlace(scratch.subarray(0, m));
     count[month]!++;
   }
   const values: number[] = [];
@@ -179,6 +181,22 @@ export function foldsOf(n: number, folds: number, seed: number): Int32Array {
   const fold = new Int32Array(n);
   order.forEach((row, rank) => (fold[row] = rank % folds));
   return fold;
+}
+
+/** The median of a short scratch array, which it sorts in place (insertion sort: k ≤ 60). */
+export function medianInPlace(values: Float64Array): number {
+  const n = values.length;
+  for (let i = 1; i < n; i++) {
+    const v = values[i]!;
+    let j = i - 1;
+    while (j >= 0 && values[j]! > v) {
+      values[j + 1] = values[j]!;
+      j--;
+    }
+    values[j + 1] = v;
+  }
+  const mid = n >> 1;
+  return n % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }
 
 export function median(values: Float64Array): number {

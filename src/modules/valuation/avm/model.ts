@@ -28,7 +28,7 @@ export interface AvmTrainOptions {
 }
 
 /** The median (L1) of the log price — MdAPE and "within 10%" reward the median, not the mean — at a lower learning rate with more trees than the library defaults (docs/valuation.md). */
-export const avmGbdtParams: Partial<GbdtParams> = { loss: 'quantile', alpha: 0.5, learningRate: 0.05, maxIterations: 700 };
+export const avmGbdtParams: Partial<GbdtParams> = { loss: 'quantile', alpha: 0.5, learningRate: 0.05, maxIterations: 700, maxBins: 63, maxDepth: 8, subsample: 0.5, featureFraction: 0.35 };
 
 /**
  * How the model value and the comparables combine, and the level the held-out latest sales

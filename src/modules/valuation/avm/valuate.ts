@@ -10,8 +10,8 @@
  * log value − log base exactly; in money, each gets the share of (value − base value) that its
  * log contribution has of the total, so the amounts add up to the value too.
  */
-import { expectedValue, treeShap } from '../../../ml/index.js';
-import { neighbourFeatureNames, ROTATIONS } from './features.js';
+import { expectedValue, TreeShapExplainer, type GbdtModel } from '../../../ml/index.js';
+import { ROTATIONS } from './features.js';
 import type { Avm } from './model.js';
 
 export type Grade = 'A' | 'B' | 'C' | 'D';
@@ -126,20 +126,19 @@ export function valueSubject(avm: Avm, subject: ValuationSubject, options: { exp
 
 function explain(avm: Avm, row: Float64Array, encoded: Float64Array, subject: ValuationSubject, comparablesLog: number, marketLog: number, value: number) {
   const { table, gbdt } = avm.parts;
-  const shap = treeShap(gbdt, row);
+  // One player per column, one for the place (coordinates and rotations), one for the sale day,
+  // one for the neighbourhood levels: exact Shapley values of the groups the reader sees.
+  const columns = table.columns.length;
+  const shap = explainerOf(gbdt, columns).explain(row);
   const base = expectedValue(gbdt);
   const parts: { feature: string; value: number | string | null; log: number }[] = table.columns.map((column, c) => ({
     feature: column.name,
     value: Number.isNaN(encoded[c]!) ? null : column.kind === 'categorical' ? column.categories![encoded[c]!]! : encoded[c]!,
     log: shap.values[c]!,
   }));
-  const offset = table.columns.length;
-  const place = 2 + ROTATIONS.length;
-  let location = 0;
-  for (let j = 0; j < place; j++) location += shap.values[offset + j]!;
-  const marketDate = shap.values[offset + place]!;
-  let neighbourhood = 0;
-  for (let j = 0; j < neighbourFeatureNames.length; j++) neighbourhood += shap.values[offset + place + 1 + j]!;
+  const location = shap.values[columns]!;
+  const marketDate = shap.values[columns + 1]!;
+  const neighbourhood = shap.values[columns + 2]!;
   parts.push({ feature: 'location', value: `${subject.latitude.toFixed(5)}, ${subject.longitude.toFixed(5)}`, log: location });
   parts.push({ feature: 'neighbourhood prices', value: null, log: neighbourhood });
   // The trees' date effect and the blend's market shift and drift are one thing to a reader.
@@ -157,6 +156,21 @@ function explain(avm: Avm, row: Float64Array, encoded: Float64Array, subject: Va
     }))
     .sort((a, b) => Math.abs(b.amount) - Math.abs(a.amount));
   return { baseValue, contributions };
+}
+
+const explainers = new WeakMap<GbdtModel, TreeShapExplainer>();
+
+/** The model's explainer, built on its first explanation (tens of ms) and kept with the model. */
+function explainerOf(gbdt: GbdtModel, columns: number): TreeShapExplainer {
+  let explainer = explainers.get(gbdt);
+  if (!explainer) {
+    const place = 2 + ROTATIONS.length;
+    const groups = new Int32Array(gbdt.numFeatures);
+    for (let f = 0; f < gbdt.numFeatures; f++) groups[f] = f < columns ? f : f < columns + place ? columns : f === columns + place ? columns + 1 : columns + 2;
+    explainer = new TreeShapExplainer(gbdt, { groups });
+    explainers.set(gbdt, explainer);
+  }
+  return explainer;
 }
 
 function weightedDeviation(items: readonly { weight: number; value: number }[]): number {
