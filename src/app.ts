@@ -7,10 +7,10 @@ import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { AuditLog } from './platform/audit';
 import { systemClock, type Clock } from './platform/clock';
-import type { Config } from './platform/config';
+import { eventBusKind, type Config } from './platform/config';
 import { CursorCodec } from './platform/cursor';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './platform/db';
-import { InProcessEventBus, RedisEventBus, type EventBus } from './platform/events';
+import { InProcessEventBus, NatsEventBus, RedisEventBus, type EventBus } from './platform/events';
 import { LocalFileStore, S3FileStore, type FileStore } from './platform/files';
 import { createHttpServer } from './platform/http';
 import { policy, PolicyGateway } from './platform/policy';
@@ -67,7 +67,13 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
   const opened: Array<() => Promise<void>> = overrides.database ? [] : [() => database.close()];
   try {
     await migrateToLatest(database.db, logger);
-    const bus = overrides.bus ?? (config.REDIS_URL ? new RedisEventBus(config.REDIS_URL, nodeId, 'domus:events:', logger) : new InProcessEventBus(nodeId, logger));
+    const bus =
+      overrides.bus ??
+      (eventBusKind(config) === 'nats'
+        ? new NatsEventBus(config.NATS_URL as string, nodeId, 'domus.events.', logger)
+        : eventBusKind(config) === 'redis'
+          ? new RedisEventBus(config.REDIS_URL as string, nodeId, 'domus:events:', logger)
+          : new InProcessEventBus(nodeId, logger));
     if (!overrides.bus) opened.unshift(() => bus.close());
     const files =
       overrides.files ??

@@ -1,5 +1,5 @@
 import { createDomus } from './app';
-import { ConfigError, loadConfig, type Config } from './platform/config';
+import { ConfigError, eventBusKind, loadConfig, type Config } from './platform/config';
 import { createLogger } from './platform/logger';
 
 /** Boot: load config → open stores → build modules → seed demo data on first run → listen. */
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   await seedOnFirstRun(domus, config, logger);
   await domus.app.listen({ port: config.PORT, host: config.HOST });
   logger.info(
-    { url: config.PUBLIC_URL, database: domus.platform.database.kind, bus: config.REDIS_URL ? 'redis' : 'in-process' },
+    { url: config.PUBLIC_URL, database: domus.platform.database.kind, bus: eventBusKind(config) },
     `Domus is listening on ${config.PUBLIC_URL}`,
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, eventBusKind, loadConfig } from './config';
 
 describe('loadConfig', () => {
   it('applies the documented defaults on an empty environment', () => {
@@ -23,6 +23,8 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', 'ftp://example.com'],
     ['SECRET_KEY', 'short'],
     ['SEED_DEMO_DATA', 'maybe'],
+    ['NATS_URL', 'redis://127.0.0.1:4222'],
+    ['EVENT_BUS', 'kafka'],
   ])('rejects %s=%s with a message naming the variable', (variable, value) => {
     let caught: unknown;
     try {
@@ -45,6 +47,15 @@ describe('loadConfig', () => {
     });
     expect(config.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
     expect(config.PUBLIC_URL).toBe('http://localhost:8080');
+  });
+
+  it('picks the event bus: NATS, then Redis, then in-process, unless EVENT_BUS names one (which needs its URL)', () => {
+    expect(eventBusKind(loadConfig({}))).toBe('in-process');
+    expect(eventBusKind(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }))).toBe('redis');
+    expect(eventBusKind(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', NATS_URL: 'nats://127.0.0.1:4222' }))).toBe('nats');
+    expect(eventBusKind(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', NATS_URL: 'nats://127.0.0.1:4222', EVENT_BUS: 'redis' }))).toBe('redis');
+    expect(() => loadConfig({ EVENT_BUS: 'nats' })).toThrow(/NATS_URL: is required when EVENT_BUS=nats/);
+    expect(() => loadConfig({ EVENT_BUS: 'redis', NATS_URL: 'nats://127.0.0.1:4222' })).toThrow(/REDIS_URL: is required when EVENT_BUS=redis/);
   });
 
   it('requires the S3 settings when FILE_STORE=s3', () => {

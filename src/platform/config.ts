@@ -44,6 +44,12 @@ export const configSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  NATS_URL: optionalUrl(['nats:']),
+  /**
+   * The bus between nodes. `auto`: NATS when NATS_URL is set, else Redis when REDIS_URL is set, else
+   * in-process (one node). REDIS_URL keeps holding lock-outs and rate limits whichever bus is used.
+   */
+  EVENT_BUS: z.enum(['auto', 'nats', 'redis', 'in-process']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: optionalUrl(['http:', 'https:']),
   SECRET_KEY: z
@@ -138,10 +144,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       throw new ConfigError(missing.map((variable) => ({ variable, message: 'is required when FILE_STORE=s3' })));
     }
   }
+  if (value.EVENT_BUS === 'nats' && !value.NATS_URL) throw new ConfigError([{ variable: 'NATS_URL', message: 'is required when EVENT_BUS=nats' }]);
+  if (value.EVENT_BUS === 'redis' && !value.REDIS_URL) throw new ConfigError([{ variable: 'REDIS_URL', message: 'is required when EVENT_BUS=redis' }]);
   if (value.CHAIN_RPC_URL && !value.CHAIN_SIGNER_KEY) {
     throw new ConfigError([{ variable: 'CHAIN_SIGNER_KEY', message: 'is required when CHAIN_RPC_URL is set (the operator key that deploys and administers the contracts)' }]);
   }
   return { ...value, PUBLIC_URL: value.PUBLIC_URL ?? `http://localhost:${value.PORT}` };
+}
+
+/** Which event bus the configuration selects (EVENT_BUS, resolving `auto`). */
+export function eventBusKind(config: Pick<Config, 'EVENT_BUS' | 'NATS_URL' | 'REDIS_URL'>): 'nats' | 'redis' | 'in-process' {
+  if (config.EVENT_BUS !== 'auto') return config.EVENT_BUS;
+  return config.NATS_URL ? 'nats' : config.REDIS_URL ? 'redis' : 'in-process';
 }
 
 /** A config for tests: defaults plus overrides, never reading process.env. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InProcessEventBus, RedisEventBus, type EventBus } from './events';
+import { InProcessEventBus, NatsEventBus, RedisEventBus, type EventBus } from './events';
 import { newId } from './ids';
 
 declare module './events' {
@@ -42,6 +42,18 @@ const implementations: [string, Factory | null][] = [
         }
       : null,
   ],
+  [
+    'nats (two nodes)',
+    process.env.NATS_URL
+      ? async () => {
+          const prefix = `domus-test.${newId()}.`;
+          const a = new NatsEventBus(process.env.NATS_URL as string, 'node-a', prefix);
+          const b = new NatsEventBus(process.env.NATS_URL as string, 'node-b', prefix);
+          await Promise.all([a.ready(), b.ready()]);
+          return [a, b];
+        }
+      : null,
+  ],
 ];
 
 describe.each(implementations)('EventBus contract: %s', (_name, factory) => {
@@ -52,7 +64,7 @@ describe.each(implementations)('EventBus contract: %s', (_name, factory) => {
     subscriber.subscribe('test.happened', (payload, meta) => {
       received.push({ value: payload.value, origin: meta.origin });
     });
-    if (subscriber instanceof RedisEventBus) await subscriber.subscriptionsReady();
+    if (subscriber instanceof RedisEventBus || subscriber instanceof NatsEventBus) await subscriber.subscriptionsReady();
     await publisher.publish('test.happened', { value: 42 });
     await waitFor(() => received.length === 1);
     expect(received[0]).toEqual({ value: 42, origin: 'node-a' });
@@ -68,7 +80,7 @@ describe.each(implementations)('EventBus contract: %s', (_name, factory) => {
     const unsubscribe = subscriber.subscribe('test.happened', (payload) => {
       seen.push(payload.value);
     });
-    if (subscriber instanceof RedisEventBus) await subscriber.subscriptionsReady();
+    if (subscriber instanceof RedisEventBus || subscriber instanceof NatsEventBus) await subscriber.subscriptionsReady();
     await publisher.publish('test.happened', { value: 1 });
     await waitFor(() => seen.length === 1);
     unsubscribe();

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import type { Logger } from './logger';
 
@@ -9,7 +10,7 @@ import type { Logger } from './logger';
  *     interface DomusEvents { 'listing.published': { listingId: string } }
  *   }
  *
- * The in-process bus serves one node; the Redis bus fans events out to every node. Delivery is
+ * The in-process bus serves one node; the Redis and NATS buses fan events out to every node. Delivery is
  * at-most-once fire-and-forget (like any pub/sub): consumers that must not miss an event read the
  * database (the source of truth) rather than rely on the bus.
  */
@@ -126,5 +127,79 @@ export class RedisEventBus extends LocalDispatcher implements EventBus {
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
     await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
+  }
+}
+
+/**
+ * NATS core pub/sub: one subject per event name under a prefix (`domus.events.listing.published`),
+ * one wildcard subscription per node, dispatched locally by subject. Selected by NATS_URL; the same
+ * at-most-once contract as the Redis bus (NATS core does not store messages; consumers that must
+ * not miss an event read the database).
+ */
+export class NatsEventBus extends LocalDispatcher implements EventBus {
+  private readonly connection: Promise<NatsConnection>;
+  private closed = false;
+
+  constructor(
+    url: string,
+    private readonly nodeId: string,
+    private readonly prefix = 'domus.events.',
+    logger?: Logger,
+  ) {
+    super(logger);
+    if (!prefix.endsWith('.') || /[\s*>]/.test(prefix)) throw new Error(`a NATS subject prefix ends with "." and has no spaces, "*" or ">": ${prefix}`);
+    const parsed = new URL(url);
+    this.connection = connectNats({
+      servers: `${parsed.hostname}:${parsed.port || '4222'}`,
+      ...(parsed.username ? { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } : {}),
+      name: `domus-${nodeId}`,
+      // A node outlives NATS restarts: keep reconnecting, and wait for the first connection too.
+      maxReconnectAttempts: -1,
+      waitOnFirstConnect: true,
+    });
+    void this.connection.then(
+      (nc) => {
+        nc.subscribe(`${this.prefix}>`, {
+          callback: (error, message) => {
+            if (error) return this.logger?.warn({ err: error }, 'nats event bus subscription error');
+            try {
+              const envelope = message.json<{ payload: unknown; meta: EventMeta }>();
+              this.dispatch(message.subject.slice(this.prefix.length), envelope.payload, envelope.meta);
+            } catch (failure) {
+              this.logger?.warn({ err: failure, subject: message.subject }, 'dropped a malformed event');
+            }
+          },
+        });
+        void (async () => {
+          for await (const status of nc.status()) {
+            if (status.type === 'disconnect' || status.type === 'error') this.logger?.warn({ status: status.type }, 'nats event bus connection problem');
+          }
+        })().catch(() => undefined);
+      },
+      (error: unknown) => this.logger?.error({ err: error }, 'nats event bus could not connect'),
+    );
+  }
+
+  /** Resolves once connected and the server has processed this node's subscription. */
+  async ready(): Promise<void> {
+    await (await this.connection).flush();
+  }
+
+  async subscriptionsReady(): Promise<void> {
+    await this.ready();
+  }
+
+  async publish<K extends EventName>(name: K, payload: DomusEvents[K]): Promise<void> {
+    if (/[\s*>]/.test(name)) throw new Error(`an event name cannot be a NATS subject: ${name}`);
+    const meta: EventMeta = { origin: this.nodeId, publishedAt: new Date().toISOString() };
+    (await this.connection).publish(this.prefix + name, JSON.stringify({ payload, meta }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.emitter.removeAllListeners();
+    const nc = await this.connection.catch(() => null);
+    await nc?.drain().catch(() => undefined);
   }
 }

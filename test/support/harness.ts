@@ -6,7 +6,7 @@ import { createDomus, type Domus, type DomusOverrides } from '../../src/app';
 import { ManualClock } from '../../src/platform/clock';
 import { testConfig, type Config } from '../../src/platform/config';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db';
-import { RedisEventBus } from '../../src/platform/events';
+import { NatsEventBus, RedisEventBus } from '../../src/platform/events';
 import { newId } from '../../src/platform/ids';
 
 /**
@@ -54,7 +54,13 @@ export async function createTestDomus(
   const clock = new ManualClock(options.clockStart ?? '2026-03-01T09:00:00.000Z');
   const { handle, drop } = await openTestDatabase();
   const redisUrl = process.env.REDIS_URL;
-  const bus = redisUrl ? new RedisEventBus(redisUrl, `test-${newId()}`, `domus-test:${newId()}:`) : undefined;
+  // EVENT_BUS=nats with NATS_URL (CI's NATS step) puts the test nodes on the NATS bus instead.
+  const natsUrl = process.env.EVENT_BUS === 'nats' ? process.env.NATS_URL : undefined;
+  const bus = natsUrl
+    ? new NatsEventBus(natsUrl, `test-${newId()}`, `domus-test.${newId()}.`)
+    : redisUrl
+      ? new RedisEventBus(redisUrl, `test-${newId()}`, `domus-test:${newId()}:`)
+      : undefined;
   const domus = await createDomus(
     { ...config, REDIS_URL: redisUrl },
     { clock, database: handle, rateLimitNamespace: `domus-test:${newId()}:rl:`, ...(bus ? { bus } : {}), ...options.overrides },
