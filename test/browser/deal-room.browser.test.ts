@@ -1,19 +1,12 @@
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webDistDirectory } from '../../src/app';
 import { asUser, addMember, call, createListing, createProperty, setStatus } from '../support/api-client';
-import { createOrganization, createTestDomus, signUp, type SignedInUser, type TestDomus } from '../support/harness';
+import { hasChromium, launchChromium, startServedDomus, warnIfNoChromium } from '../support/browser';
+import { createOrganization, signUp, type SignedInUser, type TestDomus } from '../support/harness';
 import { codeAt, enrolTotp, stepUpWithPassword } from '../../src/modules/security/mfa/mfa.test-support';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium) console.warn(`[browser test] SKIPPED: no Chromium at ${chromiumPath} (apt-get install -y chromium to run it).`);
-
-const root = path.resolve(__dirname, '..', '..');
+warnIfNoChromium();
 const password = 'correct horse battery staple'; // what signUp() registers
 let domus: TestDomus;
 let baseUrl: string;
@@ -24,14 +17,7 @@ let sellerTotp: { secret: string; recoveryCodes: string[] };
 
 describe.skipIf(!hasChromium)('the deal room in Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(path.join(webDistDirectory, 'index.html'))) {
-      const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-      if (build.status !== 0) throw new Error('the web app failed to build');
-    }
-    // The browser judges cookie expiry by the real clock, so the server's clock starts at now.
-    domus = await createTestDomus({ clockStart: new Date().toISOString() });
-    await domus.app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(domus.app.server.address() as AddressInfo).port}`;
+    ({ domus, baseUrl } = await startServedDomus());
 
     const owner = await signUp(domus, 'Agency Owner');
     sellerAgent = await signUp(domus, 'Sam Seller-Agent');
@@ -54,12 +40,7 @@ describe.skipIf(!hasChromium)('the deal room in Chromium', () => {
   });
 
   it('two people negotiate live: presence, chat, the shared offer document, submit and accept with step-up', async () => {
-    const { chromium } = await import('playwright-core');
-    // playwright-core gives every launch a fresh temporary profile (its own user-data dir).
-    const browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     const pageErrors: string[] = [];
     try {
       const openAs = async (user: SignedInUser) => {

@@ -1,39 +1,23 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webDistDirectory } from '../../src/app';
-import { createTestDomus, type TestDomus } from '../support/harness';
+import { hasChromium, launchChromium, startServedDomus, warnIfNoChromium } from '../support/browser';
+import type { TestDomus } from '../support/harness';
 
 /**
  * A person's path through the product in real Chromium: sign up, create an agency, create a
  * listing, upload a photo, publish it, and find it through the search page.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium) {
-  console.warn(`[browser test] SKIPPED: no Chromium at ${chromiumPath} (apt-get install -y chromium to run it).`);
-}
-
-const root = path.resolve(__dirname, '..', '..');
+warnIfNoChromium();
 let domus: TestDomus;
 let baseUrl: string;
 let workDir: string;
 
 describe.skipIf(!hasChromium)('web app in Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(path.join(webDistDirectory, 'index.html'))) {
-      const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-      if (build.status !== 0) throw new Error('the web app failed to build');
-    }
-    // The browser judges cookie expiry by the real clock, so the server's clock starts at now.
-    domus = await createTestDomus({ clockStart: new Date().toISOString() });
-    await domus.app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(domus.app.server.address() as AddressInfo).port}`;
+    ({ domus, baseUrl } = await startServedDomus());
     workDir = await mkdtemp(path.join(tmpdir(), 'domus-browser-'));
   }, 180_000);
 
@@ -43,20 +27,7 @@ describe.skipIf(!hasChromium)('web app in Chromium', () => {
   });
 
   it('signs up, creates and publishes a listing with a photo, and finds it in search', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     const pageErrors: string[] = [];
     try {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

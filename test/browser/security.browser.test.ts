@@ -1,30 +1,16 @@
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webDistDirectory } from '../../src/app';
-import { createTestDomus, type TestDomus } from '../support/harness';
+import { hasChromium, launchChromium, startServedDomus, warnIfNoChromium } from '../support/browser';
+import type { TestDomus } from '../support/harness';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium) console.warn(`[browser test] SKIPPED: no Chromium at ${chromiumPath} (apt-get install -y chromium to run it).`);
-
-const root = path.resolve(__dirname, '..', '..');
+warnIfNoChromium();
 let domus: TestDomus;
 let baseUrl: string;
 
 describe.skipIf(!hasChromium)('security settings in Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(path.join(webDistDirectory, 'index.html'))) {
-      const build = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-      if (build.status !== 0) throw new Error('the web app failed to build');
-    }
-    // The browser judges cookie expiry by the real clock, so the server's clock starts at now.
-    domus = await createTestDomus({ clockStart: new Date().toISOString() });
-    await domus.app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(domus.app.server.address() as AddressInfo).port}`;
+    ({ domus, baseUrl } = await startServedDomus());
   }, 180_000);
 
   afterAll(async () => {
@@ -32,8 +18,7 @@ describe.skipIf(!hasChromium)('security settings in Chromium', () => {
   });
 
   it('enrols an authenticator app from the QR page (after the step-up prompt), then logs in with a recovery code', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
+    const browser = await launchChromium();
     const pageErrors: string[] = [];
     try {
       const page = await (await browser.newContext({ viewport: { width: 1200, height: 1000 } })).newPage();
