@@ -73,6 +73,9 @@ export const configSchema = z.object({
   UPLOAD_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
+  // Per-node caches of sessions, memberships and risk profiles (docs/security.md): changes are
+  // announced on the bus at once; this lifetime only bounds staleness if a notice is lost. 0 = off.
+  AUTH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   TRUST_PROXY: booleanFromEnv.default(false),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),

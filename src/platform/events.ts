@@ -17,6 +17,11 @@ import type { Logger } from './logger';
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface DomusEvents {
   'platform.ping': { sentAt: string };
+  /**
+   * Local only: the Redis bus reconnected, so notices published meanwhile may have been missed.
+   * Caches that rely on notices (sessions, memberships, risk profiles) drop everything.
+   */
+  'platform.bus.resumed': { at: string };
 }
 
 export type EventName = keyof DomusEvents;
@@ -87,6 +92,12 @@ export class RedisEventBus extends LocalDispatcher implements EventBus {
     for (const client of [this.publisher, this.subscriber]) {
       client.on('error', (error) => this.logger?.warn({ err: error }, 'redis event bus connection error'));
     }
+    // ioredis re-subscribes by itself after a reconnect; whatever was published in between is lost.
+    let connectedBefore = false;
+    this.subscriber.on('ready', () => {
+      if (connectedBefore) this.dispatch('platform.bus.resumed', { at: new Date().toISOString() }, { origin: this.nodeId, publishedAt: new Date().toISOString() });
+      connectedBefore = true;
+    });
     this.subscriber.on('message', (channel: string, message: string) => {
       if (!channel.startsWith(this.prefix)) return;
       try {

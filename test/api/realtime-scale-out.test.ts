@@ -81,7 +81,7 @@ describe.skipIf(!enabled)('realtime across three server processes over Redis', (
     const live = deal.offers.find((offer) => offer.status === 'submitted')!;
     // Accepting needs a recent second factor (policy step-up): what POST /security/step-up records.
     const token = /domus_session=([^;]+)/.exec(scene.seller.cookie)![1]!;
-    await cluster.sql('UPDATE sessions SET mfa_verified_at = now() WHERE id = $1', [createHash('sha256').update(token).digest('hex')]);
+    await cluster.stepUpSession(createHash('sha256').update(token).digest('hex'));
     const accept = (node: ClusterNode) =>
       fetch(`${node.baseUrl}/api/v1/deals/${scene.dealId}/offers/${live.id}/accept`, {
         method: 'POST', headers: { cookie: scene.seller.cookie, 'content-type': 'application/json' }, body: JSON.stringify({ expectedVersion: deal.version }),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { RedisEventBus } from '../../src/platform/events';
 import { newId } from '../../src/platform/ids';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -124,6 +125,23 @@ export class Cluster {
     } finally {
       await client.end();
     }
+  }
+
+  /**
+   * Marks a session as having passed a second factor now — what POST /security/step-up records —
+   * and announces it on the cluster's bus as identity does, so no node keeps serving its cached
+   * copy of the session.
+   */
+  async stepUpSession(sessionId: string): Promise<void> {
+    await this.sql('UPDATE sessions SET mfa_verified_at = now() WHERE id = $1', [sessionId]);
+    const bus = new RedisEventBus(this.environment.REDIS_URL as string, 'cluster-test');
+    try {
+      await bus.publish('identity.access.changed', { reason: 'second factor passed (test)', sessions: [sessionId] });
+    } finally {
+      await bus.close();
+    }
+    // Redis has written the notice to every node's socket when PUBLISH returns; give them a beat to read it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
   async close(): Promise<void> {

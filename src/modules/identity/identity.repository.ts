@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../platform/db';
 import type { ApiKeyScope, Role } from './identity.schema';
 
@@ -121,6 +121,16 @@ export class IdentityRepository {
 
   touchSession(id: string, now: Date, expiresAt: Date) {
     return this.db.updateTable('sessions').set({ last_seen_at: now, expires_at: expiresAt }).where('id', '=', id).execute();
+  }
+
+  /** Write-behind of sliding expiry: one statement for many sessions; never moves a time backwards. */
+  async touchSessions(batch: Map<string, { lastSeenAt: Date; expiresAt: Date }>): Promise<void> {
+    if (batch.size === 0) return;
+    const rows = [...batch].map(([id, touch]) => sql`(${id}::text, ${touch.lastSeenAt.toISOString()}::timestamptz, ${touch.expiresAt.toISOString()}::timestamptz)`);
+    await sql`
+      UPDATE sessions SET last_seen_at = GREATEST(sessions.last_seen_at, touched.last_seen_at), expires_at = GREATEST(sessions.expires_at, touched.expires_at)
+      FROM (VALUES ${sql.join(rows)}) AS touched (id, last_seen_at, expires_at)
+      WHERE sessions.id = touched.id AND sessions.revoked_at IS NULL`.execute(this.db);
   }
 
   markSessionMfaVerified(id: string, at: Date) {
@@ -310,8 +320,14 @@ export class IdentityRepository {
     return this.db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
   }
 
-  markApiKeyUsed(id: string, now: Date) {
-    return this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+  /** Write-behind of "last used": one statement for many keys. */
+  async markApiKeysUsed(batch: Map<string, Date>): Promise<void> {
+    if (batch.size === 0) return;
+    const rows = [...batch].map(([id, at]) => sql`(${id}::uuid, ${at.toISOString()}::timestamptz)`);
+    await sql`
+      UPDATE api_keys SET last_used_at = GREATEST(COALESCE(api_keys.last_used_at, used.at), used.at)
+      FROM (VALUES ${sql.join(rows)}) AS used (id, at)
+      WHERE api_keys.id = used.id`.execute(this.db);
   }
 
   /** Pseudonymises a user in one transaction (see IdentityService.erasePerson). */

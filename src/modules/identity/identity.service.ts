@@ -10,6 +10,8 @@ import { roleRank, type ApiKeyScope, type Organization, type Role, type User } f
 import { openLogInGuard, type AuthenticationExchange, type LogInAssessment, type LogInGuard } from './identity.hooks';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
 import type { PendingSecondFactor, SecondFactorGate } from './identity.second-factor';
+import { IdentityCache, WriteBehind, type AccessChange, type CachedSession } from './identity.cache';
+import type { EventBus } from '../../platform/events';
 
 export interface IdentityServiceOptions {
   sessionTtlHours: number;
@@ -17,6 +19,10 @@ export interface IdentityServiceOptions {
   logger: Logger;
   /** Lock-out, risk and device binding around log-in (the security module); open when absent. */
   logInGuard?: LogInGuard;
+  /** Carries access changes to the other nodes' caches. */
+  bus: EventBus;
+  /** Lifetime of the per-node caches (AUTH_CACHE_TTL_SECONDS); 0 turns them off. */
+  cacheTtlSeconds: number;
 }
 
 export interface Standing {
@@ -29,12 +35,40 @@ export interface Standing {
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const sessionRefreshMs = 5 * 60_000;
+const apiKeyUseRefreshMs = 60_000;
+/** How often queued "last seen" / "last used" writes go to the database. */
+const writeBehindMs = 5_000;
 
 export class IdentityService {
+  /** Per-node caches of sessions, roles and API keys, kept right by access-change notices. */
+  readonly cache: IdentityCache;
+  private readonly sessionTouches: WriteBehind<{ lastSeenAt: Date; expiresAt: Date }>;
+  private readonly apiKeyUses: WriteBehind<Date>;
+
   constructor(
     private readonly repository: IdentityRepository,
     private readonly options: IdentityServiceOptions,
-  ) {}
+  ) {
+    this.cache = new IdentityCache(options.bus, options.clock, options.cacheTtlSeconds, options.logger);
+    this.sessionTouches = new WriteBehind((batch) => repository.touchSessions(batch), writeBehindMs, options.logger, 'session activity');
+    this.apiKeyUses = new WriteBehind((batch) => repository.markApiKeysUsed(batch), writeBehindMs, options.logger, 'API key use');
+  }
+
+  /** Writes queued activity and stops listening for access changes (shutdown). */
+  async stop(): Promise<void> {
+    this.cache.stop();
+    await Promise.all([this.sessionTouches.stop(), this.apiKeyUses.stop()]);
+  }
+
+  /** Writes queued session and API-key activity now (before reading it back, and in tests). */
+  async flushActivity(): Promise<void> {
+    await Promise.all([this.sessionTouches.flush(), this.apiKeyUses.flush()]);
+  }
+
+  /** Drops cached access on this node and every other one (after the change is committed). */
+  accessChanged(change: AccessChange): Promise<void> {
+    return this.cache.changed(change);
+  }
 
   private now(): Date {
     return this.options.clock.now();
@@ -156,31 +190,61 @@ export class IdentityService {
   }
 
   async closeSession(token: string): Promise<void> {
-    await this.repository.revokeSession(sha256(token), this.now());
+    const id = sha256(token);
+    await this.repository.revokeSession(id, this.now());
+    await this.accessChanged({ reason: 'log-out', sessions: [id] });
   }
 
+  /**
+   * The session behind a cookie token, from this node's cache when it holds it (a revocation
+   * anywhere drops it everywhere: see IdentityCache); expired, revoked or unknown → null.
+   */
   async resolveSession(token: string): Promise<AuthContext | null> {
     if (token.length < 20 || token.length > 100) return null;
-    const now = this.now();
-    const session = await this.repository.findActiveSession(sha256(token), now);
+    const id = sha256(token);
+    const session = await this.cache.sessions.get(id, () => this.loadSession(id), (found) => found !== null);
     if (!session) return null;
-    if (now.getTime() - session.last_seen_at.getTime() > sessionRefreshMs) {
-      // Sliding expiry, written at most every five minutes per session.
-      await this.repository.touchSession(session.id, now, new Date(now.getTime() + this.options.sessionTtlHours * 3_600_000));
+    const now = this.now();
+    if (session.expiresAt.getTime() <= now.getTime()) {
+      this.cache.sessions.delete(id);
+      return null;
     }
-    return { userId: session.user_id, sessionId: session.id, mfaVerifiedAt: session.mfa_verified_at, deviceId: session.device_id, apiKey: null };
+    if (now.getTime() - session.lastSeenAt.getTime() > sessionRefreshMs) {
+      // Sliding expiry, written behind (batched) at most every five minutes per session.
+      const touch = { lastSeenAt: now, expiresAt: new Date(now.getTime() + this.options.sessionTtlHours * 3_600_000) };
+      this.sessionTouches.queue(id, touch);
+      this.cache.sessions.update(id, (cached) => (cached ? { ...cached, ...touch } : cached));
+    }
+    return { userId: session.userId, sessionId: session.id, mfaVerifiedAt: session.mfaVerifiedAt, deviceId: session.deviceId, apiKey: null };
+  }
+
+  private async loadSession(id: string): Promise<CachedSession | null> {
+    const row = await this.repository.findActiveSession(id, this.now());
+    if (!row) return null;
+    const queued = this.sessionTouches.queued(id);
+    return {
+      id: row.id,
+      userId: row.user_id,
+      mfaVerifiedAt: row.mfa_verified_at,
+      deviceId: row.device_id,
+      lastSeenAt: queued && queued.lastSeenAt > row.last_seen_at ? queued.lastSeenAt : row.last_seen_at,
+      expiresAt: queued && queued.expiresAt > row.expires_at ? queued.expiresAt : row.expires_at,
+    };
   }
 
   /** Records that a session passed a second factor now (step-up). */
   async markSessionMfaVerified(sessionId: string): Promise<Date> {
     const now = this.now();
     await this.repository.markSessionMfaVerified(sessionId, now);
+    await this.accessChanged({ reason: 'second factor passed', sessions: [sessionId] });
     return now;
   }
 
   /** Ends every other session of the user (after a factor was enrolled or removed); returns the count. */
-  revokeOtherSessions(userId: string, keepSessionId: string | null): Promise<number> {
-    return this.repository.revokeOtherSessions(userId, keepSessionId, this.now());
+  async revokeOtherSessions(userId: string, keepSessionId: string | null): Promise<number> {
+    const ended = await this.repository.revokeOtherSessions(userId, keepSessionId, this.now());
+    await this.accessChanged({ reason: 'other sessions ended', users: [userId] });
+    return ended;
   }
 
   /** Checks the user's password without logging in (fresh authentication before sensitive changes). */
@@ -192,6 +256,7 @@ export class IdentityService {
 
   /** The user's active sessions (the devices & sessions page); ids are the stored hashes, never tokens. */
   async listSessions(userId: string) {
+    await this.sessionTouches.flush();
     const rows = await this.repository.listActiveSessions(userId, this.now());
     return rows.map((row) => ({
       id: row.id,
@@ -206,13 +271,17 @@ export class IdentityService {
   }
 
   /** Ends the user's sessions bound to a device (the device was revoked); returns the count. */
-  revokeDeviceSessions(userId: string, deviceId: string): Promise<number> {
-    return this.repository.revokeDeviceSessions(userId, deviceId, this.now());
+  async revokeDeviceSessions(userId: string, deviceId: string): Promise<number> {
+    const ended = await this.repository.revokeDeviceSessions(userId, deviceId, this.now());
+    await this.accessChanged({ reason: 'device revoked', users: [userId] });
+    return ended;
   }
 
   /** Ends one of the user's sessions; false when no such active session is theirs. */
-  revokeUserSession(userId: string, sessionId: string): Promise<boolean> {
-    return this.repository.revokeUserSession(userId, sessionId, this.now());
+  async revokeUserSession(userId: string, sessionId: string): Promise<boolean> {
+    const ended = await this.repository.revokeUserSession(userId, sessionId, this.now());
+    await this.accessChanged({ reason: 'session revoked', sessions: [sessionId] });
+    return ended;
   }
 
   async getUser(userId: string): Promise<User> {
@@ -249,6 +318,7 @@ export class IdentityService {
   }
 
   async listApiKeys(organizationId: string) {
+    await this.apiKeyUses.flush();
     return (await this.repository.listApiKeys(organizationId)).map(toApiKey);
   }
 
@@ -256,6 +326,7 @@ export class IdentityService {
     const existing = await this.repository.findApiKey(organizationId, keyId);
     if (!existing) throw identityErrors.API_KEY_NOT_FOUND(`No API key ${keyId} in this organization.`);
     await this.repository.revokeApiKey(organizationId, keyId, this.now());
+    await this.accessChanged({ reason: 'API key revoked', apiKeys: [existing.prefix] });
   }
 
   /** Resolves `dk_<prefix>_<secret>`; throws INVALID_API_KEY for anything else. */
@@ -263,14 +334,17 @@ export class IdentityService {
     const match = /^dk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/.exec(presented);
     const invalid = () => identityErrors.INVALID_API_KEY('The API key is malformed, unknown or revoked.');
     if (!match) throw invalid();
-    const row = await this.repository.findApiKeyByPrefix(match[1] as string);
+    const prefix = match[1] as string;
+    const row = await this.cache.apiKeys.get(prefix, async () => (await this.repository.findApiKeyByPrefix(prefix)) ?? null, (found) => !!found && !found.revoked_at);
     if (!row || row.revoked_at) throw invalid();
     const expected = Buffer.from(row.secret_hash, 'hex');
     const given = Buffer.from(sha256(match[2] as string), 'hex');
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
     const now = this.now();
-    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
-      await this.repository.markApiKeyUsed(row.id, now);
+    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > apiKeyUseRefreshMs) {
+      // Written behind, at most once a minute per key.
+      this.apiKeyUses.queue(row.id, now);
+      this.cache.apiKeys.update(prefix, (cached) => (cached ? { ...cached, last_used_at: now } : cached));
     }
     return { userId: null, sessionId: null, apiKey: { id: row.id, organizationId: row.organization_id, scopes: row.scopes } };
   }
@@ -289,6 +363,7 @@ export class IdentityService {
     if (!(await this.repository.insertOrganizationWithOwner(row, ownerUserId))) {
       throw identityErrors.SLUG_TAKEN(`The slug "${row.slug}" is taken; choose another.`, [{ path: 'slug', message: 'is taken' }]);
     }
+    await this.accessChanged({ reason: 'organization created', memberships: [{ organizationId: row.id, userId: ownerUserId }] });
     return toOrganization(row, 'owner');
   }
 
@@ -316,8 +391,9 @@ export class IdentityService {
         : null;
     }
     if (!auth.userId) return null;
-    const membership = await this.repository.findMembership(organizationId, auth.userId);
-    return membership ? { organizationId, role: membership.role, scopes: 'all' } : null;
+    const userId = auth.userId;
+    const role = await this.cache.standing(userId, organizationId, async () => (await this.repository.findMembership(organizationId, userId))?.role ?? null);
+    return role ? { organizationId, role, scopes: 'all' } : null;
   }
 
   /**
@@ -383,6 +459,7 @@ export class IdentityService {
     if (!(await this.repository.insertMembership(organizationId, user.id, role, now))) {
       throw identityErrors.ALREADY_MEMBER(`${email} is already a member.`);
     }
+    await this.accessChanged({ reason: 'member added', memberships: [{ organizationId, userId: user.id }] });
     return { userId: user.id, email: user.email, displayName: user.display_name, role, joinedAt: now.toISOString() };
   }
 
@@ -390,7 +467,9 @@ export class IdentityService {
 
   /** Adds a member without an acting user; false when the user already belongs to the organization. */
   async addMemberDirect(organizationId: string, userId: string, role: Role): Promise<boolean> {
-    return this.repository.insertMembership(organizationId, userId, role, this.now());
+    const added = await this.repository.insertMembership(organizationId, userId, role, this.now());
+    if (added) await this.accessChanged({ reason: 'member added', memberships: [{ organizationId, userId }] });
+    return added;
   }
 
   /** An organization by id (a UUID) or by slug, without access checks. */
@@ -405,7 +484,7 @@ export class IdentityService {
 
   async changeMemberRole(auth: AuthContext, organizationId: string, userId: string, role: Role) {
     const standing = await this.require(auth, organizationId, 'admin', 'listings:write');
-    return this.repository.transaction(async (trx) => {
+    const member = await this.repository.transaction(async (trx) => {
       const target = await this.repository.findMembership(organizationId, userId, trx);
       if (!target) throw identityErrors.MEMBER_NOT_FOUND(`User ${userId} is not a member.`);
       assertMayGrant(standing.role, target.role);
@@ -417,6 +496,9 @@ export class IdentityService {
       const user = await this.repository.findUserById(userId, trx);
       return { userId, email: user?.email ?? '', displayName: user?.display_name ?? '', role, joinedAt: target.created_at.toISOString() };
     });
+    // After the commit: a node that reloaded before it would cache the old role again.
+    await this.accessChanged({ reason: 'role changed', memberships: [{ organizationId, userId }] });
+    return member;
   }
 
   async removeMember(auth: AuthContext, organizationId: string, userId: string): Promise<void> {
@@ -433,6 +515,7 @@ export class IdentityService {
       }
       await this.repository.deleteMembership(organizationId, userId, trx);
     });
+    await this.accessChanged({ reason: 'member removed', memberships: [{ organizationId, userId }] });
   }
 
   // ---- GDPR erasure ----------------------------------------------------------------------
@@ -451,6 +534,7 @@ export class IdentityService {
       }
     }
     await this.repository.erasePerson(userId, this.now(), randomBytes(32).toString('base64url'));
+    await this.accessChanged({ reason: 'erasure', users: [userId] });
   }
 
   // ---- profiles --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ export { roleRank, roles } from './identity.schema';
 export { identityErrors } from './identity.errors';
 export { requireUser, sessionCookieName };
 export type { AuthenticationExchange, LogInAssessment, LogInDecision, LogInGuard } from './identity.hooks';
+export type { AccessChange } from './identity.cache';
 
 export interface IdentityModule extends ModuleRegistration {
   service: IdentityService;
@@ -38,6 +39,8 @@ export function createIdentityModule(platform: PlatformServices, options: Identi
     clock: platform.clock,
     logger: platform.logger,
     logInGuard: options.logInGuard,
+    bus: platform.bus,
+    cacheTtlSeconds: platform.config.AUTH_CACHE_TTL_SECONDS,
   });
 
   const authenticate: Authenticator = async (request: FastifyRequest, _reply: FastifyReply) => {
@@ -59,6 +62,7 @@ export function createIdentityModule(platform: PlatformServices, options: Identi
     service,
     authenticate,
     routes: identityRoutes(service, platform.config, platform.audit),
+    stop: () => service.stop(),
     access: {
       standing: (auth, organizationId) => service.standing(auth, organizationId),
       require: (...args) => service.require(...args),

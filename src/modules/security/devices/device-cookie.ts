@@ -15,6 +15,9 @@ export type PresentedDevice = { state: 'absent' } | { state: 'valid'; id: string
  * session bound to a device cannot be replayed from a browser that only guessed or invented one.
  */
 export class DeviceCookie {
+  /** Cookie values whose signature verified (a value verifies the same way every time under one key). */
+  private readonly verified = new Map<string, string>();
+
   constructor(
     private readonly secrets: Secrets,
     private readonly secure: boolean,
@@ -24,10 +27,14 @@ export class DeviceCookie {
     const raw = request.cookies[deviceCookieName];
     if (raw === undefined || raw === '') return { state: 'absent' };
     if (raw.length > 200) return { state: 'invalid' };
+    const known = this.verified.get(raw);
+    if (known) return { state: 'valid', id: known };
     const dot = raw.indexOf('.');
     const id = raw.slice(0, dot);
     const signature = raw.slice(dot + 1);
     if (dot < 0 || !isUuid(id) || !this.secrets.verify(purpose, id, signature)) return { state: 'invalid' };
+    if (this.verified.size >= 50_000) this.verified.clear();
+    this.verified.set(raw, id);
     return { state: 'valid', id };
   }
 

@@ -74,6 +74,29 @@ describe('devices', () => {
     expect(await auditActions(domus)).toContain('security.session.device_mismatch');
   });
 
+  it('records a stolen session cookie replayed without its device once a minute, not once a request', async () => {
+    const victim = browser('10.1.0.10');
+    const user = await signUpFrom(domus, victim);
+    const attacker = browser('10.1.0.11');
+    await signUpFrom(domus, attacker);
+    const replay = () =>
+      domus.app.inject({ url: '/api/v1/auth/me', remoteAddress: attacker.ip, headers: { cookie: `domus_session=${victim.jar.get('domus_session')}; domus_device=${attacker.jar.get('domus_device')}` } });
+    const mismatches = async () => (await domus.platform.audit.entriesForActor({ type: 'user', id: user.id })).filter((entry) => entry.action === 'security.session.device_mismatch').length;
+    // Entries are written without holding up the request: wait for the first, then for a marker written after the flood.
+    const settle = async (expected: number) => {
+      await domus.platform.audit.record({ action: 'test.marker', outcome: 'success', actor: { type: 'user', id: user.id } });
+      for (let tries = 0; tries < 100 && (await mismatches()) < expected; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      return mismatches();
+    };
+    for (let attempt = 0; attempt < 25; attempt += 1) expect((await replay()).statusCode).toBe(401);
+    expect(await settle(1)).toBe(1);
+    domus.clock.advance(61_000);
+    for (let attempt = 0; attempt < 5; attempt += 1) expect((await replay()).statusCode).toBe(401);
+    expect(await settle(2)).toBe(2);
+    // The victim's own browser is unaffected.
+    expect((await send(domus, victim, 'GET', '/auth/me')).statusCode).toBe(200);
+  });
+
   it('ignores a tampered device cookie at log-in, records it and issues a fresh device', async () => {
     const laptop = browser('10.1.0.4');
     const user = await signUpFrom(domus, laptop);

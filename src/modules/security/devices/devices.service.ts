@@ -27,7 +27,12 @@ export interface SessionDirectory {
  * Devices: one record per browser per user, found by the signed device cookie. A log-in from a
  * browser without a valid cookie (or with a revoked one) gets a new device id and cookie.
  */
+/** At most one `security.session.device_mismatch` entry per session (user + bound device) and minute. */
+const mismatchAuditIntervalMs = 60_000;
+
 export class DevicesService {
+  private readonly mismatchAudited = new Map<string, number>();
+
   constructor(
     private readonly repository: DevicesRepository,
     private readonly cookie: DeviceCookie,
@@ -78,6 +83,7 @@ export class DevicesService {
   matches(request: FastifyRequest, deviceId: string, userId: string): boolean {
     const presented = this.cookie.read(request);
     if (presented.state === 'valid' && presented.id === deviceId) return true;
+    if (!this.shouldAuditMismatch(`${userId}:${deviceId}`)) return false;
     void this.audit({
       action: 'security.session.device_mismatch',
       outcome: 'denied',
@@ -86,6 +92,19 @@ export class DevicesService {
       details: { presented: presented.state === 'valid' ? presented.id : presented.state, boundTo: deviceId },
     }).catch(() => undefined);
     return false;
+  }
+
+  /** A stolen cookie replayed in a loop must not flood the audit log: one entry per minute per session. */
+  private shouldAuditMismatch(key: string): boolean {
+    const now = this.clock.now().getTime();
+    const last = this.mismatchAudited.get(key);
+    if (last !== undefined && now - last < mismatchAuditIntervalMs && now >= last) return false;
+    if (this.mismatchAudited.size >= 10_000) {
+      for (const [entry, at] of this.mismatchAudited) if (now - at >= mismatchAuditIntervalMs) this.mismatchAudited.delete(entry);
+      if (this.mismatchAudited.size >= 10_000) this.mismatchAudited.clear();
+    }
+    this.mismatchAudited.set(key, now);
+    return true;
   }
 
   presented(request: FastifyRequest) {

@@ -52,6 +52,7 @@ export class SecurityLogInGuard implements LogInGuard {
 
   async passwordRejected(email: string, userId: string | null, { request }: AuthenticationExchange): Promise<void> {
     const velocity = await this.abuse.recordFailure(email, userId, request.ip);
+    this.risk.failureRecorded(request.ip);
     const presented = this.devices.presented(request);
     const { score, reasons } = velocityScore(velocity);
     await this.risk.record({

@@ -51,7 +51,7 @@ export function createRiskArea(platform: PlatformServices, options: { geolocator
   const abuse = new AbuseService(store, platform.clock);
   const cookie = new DeviceCookie(platform.secrets, platform.config.PUBLIC_URL.startsWith('https:'));
   const devices = new DevicesService(new DevicesRepository(platform.db), cookie, platform.clock, audit);
-  const risk = new RiskService(riskRepository, abuse, geolocator, platform.clock);
+  const risk = new RiskService(riskRepository, abuse, geolocator, platform.clock, { bus: platform.bus, logger: platform.logger, cacheTtlSeconds: platform.config.AUTH_CACHE_TTL_SECONDS });
   const logInGuard = new SecurityLogInGuard(abuse, devices, risk, geolocator, audit);
   const limiter = new ApiKeyLimiter(store, risk, platform.clock);
   let identity: IdentityModule | undefined;
@@ -83,6 +83,7 @@ export function createRiskArea(platform: PlatformServices, options: { geolocator
       await app.register(riskRoutes({ risk, abuse, identity: attached(), cursors: platform.cursors, audit }));
     },
     stop: async () => {
+      risk.stop();
       await redis?.quit().catch(() => undefined);
     },
   };

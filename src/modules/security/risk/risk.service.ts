@@ -1,8 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../../platform/clock';
+import type { EventBus } from '../../../platform/events';
 import type { AuthContext } from '../../../platform/http';
 import { newId } from '../../../platform/ids';
-import type { AbuseService } from '../abuse/abuse.service';
+import { LocalCache } from '../../../platform/local-cache';
+import type { Logger } from '../../../platform/logger';
+import type { AbuseService, Velocity } from '../abuse/abuse.service';
 import type { LoginOutcome, Plan } from '../security.tables';
 import { networkOf, type Geolocator, type Place } from './geolocation';
 import { decide, defaultRiskPolicy, scoreRisk, type RiskDecision, type RiskPolicy, type RiskReason } from './risk.engine';
@@ -19,6 +22,43 @@ export interface RiskAssessment {
 
 /** Which organizations a user belongs to (identity's memberships; wired by the security module). */
 export type MembershipLookup = (userId: string) => Promise<string[]>;
+
+/**
+ * What the engine compares a request with, gathered from the user's successful log-ins and their
+ * organizations' policies. Everything that depends on the moment (travel speed, the hour, failure
+ * velocity) is computed per request from it.
+ */
+export interface RiskProfile {
+  priorLogIns: number;
+  knownCountries: ReadonlySet<string>;
+  knownNetworks: ReadonlySet<string>;
+  previous: { at: Date; place: Place } | null;
+  hourHistogram: readonly number[];
+  policy: RiskPolicy;
+  organizationIds: readonly string[];
+}
+
+/** Notices that a user's risk profile or an organization's policy changed (every node drops its copy). */
+export interface RiskProfileChange {
+  users?: string[];
+  organizations?: string[];
+}
+
+declare module '../../../platform/events' {
+  interface DomusEvents {
+    'security.risk.changed': RiskProfileChange;
+  }
+}
+
+export interface RiskServiceOptions {
+  bus: EventBus;
+  logger: Logger;
+  /** Lifetime of cached risk profiles (AUTH_CACHE_TTL_SECONDS); 0 = always read the history. */
+  cacheTtlSeconds: number;
+}
+
+/** Failure counters per address are re-read at most this often on sensitive requests (~1 s granularity). */
+const velocityRefreshMs = 1_000;
 
 export const planDefaults: Record<Plan, { apiKeyPerMinute: number }> = {
   basic: { apiKeyPerMinute: 120 },
@@ -57,13 +97,61 @@ export function toSettings(organizationId: string, row: OrgSettingsRow | undefin
  */
 export class RiskService {
   private memberships: MembershipLookup = async () => [];
+  private readonly profiles: LocalCache<string, RiskProfile>;
+  private readonly velocities: LocalCache<string, Velocity>;
+  private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
     readonly repository: RiskRepository,
     private readonly abuse: AbuseService,
     private readonly geolocator: Geolocator,
     private readonly clock: Clock,
-  ) {}
+    private readonly options: RiskServiceOptions,
+  ) {
+    const now = () => clock.now().getTime();
+    this.profiles = new LocalCache({ ttlMs: options.cacheTtlSeconds * 1000, maxEntries: 50_000, now });
+    this.velocities = new LocalCache({ ttlMs: options.cacheTtlSeconds > 0 ? velocityRefreshMs : 0, maxEntries: 50_000, now });
+    this.unsubscribe.push(
+      options.bus.subscribe('security.risk.changed', (change) => this.forget(change)),
+      // A membership or a user's standing changed: their strictest policy may have changed too.
+      options.bus.subscribe('identity.access.changed', (change) => {
+        const users = [...(change.users ?? []), ...(change.memberships ?? []).map((membership) => membership.userId)];
+        if (users.length > 0) this.forget({ users });
+      }),
+      options.bus.subscribe('platform.bus.resumed', () => {
+        this.profiles.clear();
+        this.settingsCache.clear();
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+  }
+
+  private forget(change: RiskProfileChange): void {
+    if (change.users?.length) for (const userId of change.users) this.profiles.delete(userId);
+    if (change.organizations?.length) {
+      const organizations = new Set(change.organizations);
+      this.profiles.deleteWhere((_userId, profile) => profile.organizationIds.some((id) => organizations.has(id)));
+      for (const id of organizations) this.settingsCache.delete(id);
+    }
+  }
+
+  /** Drops the profiles on this node, then on every other node. */
+  private async changed(change: RiskProfileChange): Promise<void> {
+    this.forget(change);
+    try {
+      await this.options.bus.publish('security.risk.changed', change);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'could not announce a risk-profile change; other nodes follow within AUTH_CACHE_TTL_SECONDS');
+    }
+  }
+
+  /** A failure was just counted from this address: the next sensitive request re-reads its velocity. */
+  failureRecorded(ip: string): void {
+    this.velocities.delete(ip);
+  }
 
   useMemberships(lookup: MembershipLookup): void {
     this.memberships = lookup;
@@ -71,31 +159,32 @@ export class RiskService {
 
   /** The strictest thresholds of the user's organizations (defaults when none set one). */
   async policyFor(userId: string): Promise<RiskPolicy> {
-    const organizations = await this.memberships(userId);
-    const rows = await this.repository.settingsOf(organizations);
+    return (await this.strictestPolicy(userId)).policy;
+  }
+
+  private async strictestPolicy(userId: string): Promise<{ policy: RiskPolicy; organizationIds: string[] }> {
+    const organizationIds = await this.memberships(userId);
+    const rows = await this.repository.settingsOf(organizationIds);
     let policy = defaultRiskPolicy;
     for (const row of rows) {
       policy = { stepUpAt: Math.min(policy.stepUpAt, row.step_up_at), denyAt: Math.min(policy.denyAt, row.deny_at) };
     }
-    return policy;
+    return { policy, organizationIds };
   }
 
+  /** A log-in reads the history and policy afresh (it is rare, and it is what changes them). */
   async assessLogIn(input: { userId: string; email: string; ip: string; deviceKnown: boolean; deviceSignalsChanged: boolean }): Promise<RiskAssessment> {
-    const [velocity, policy] = await Promise.all([this.abuse.velocity(input.email, input.ip), this.policyFor(input.userId)]);
-    return this.score(input.userId, input.ip, { deviceKnown: input.deviceKnown, deviceSignalsChanged: input.deviceSignalsChanged }, velocity, policy);
+    const [velocity, profile] = await Promise.all([this.abuse.velocity(input.email, input.ip), this.loadProfile(input.userId)]);
+    return this.score(profile, input.ip, { deviceKnown: input.deviceKnown, deviceSignalsChanged: input.deviceSignalsChanged }, velocity);
   }
 
-  private async score(
-    userId: string,
-    ip: string,
-    device: { deviceKnown: boolean; deviceSignalsChanged: boolean },
-    velocity: { accountFailures: number; ipFailures: number; ipDistinctAccounts: number },
-    policy: RiskPolicy,
-  ): Promise<RiskAssessment> {
-    const now = this.clock.now();
-    const place = this.geolocator.locate(ip);
-    const network = networkOf(ip);
-    const history = await this.repository.history(userId);
+  /** The user's profile from this node's cache (dropped on every change that affects it). */
+  profile(userId: string): Promise<RiskProfile> {
+    return this.profiles.get(userId, () => this.loadProfile(userId));
+  }
+
+  private async loadProfile(userId: string): Promise<RiskProfile> {
+    const [history, { policy, organizationIds }] = await Promise.all([this.repository.history(userId), this.strictestPolicy(userId)]);
     const hourHistogram = new Array<number>(24).fill(0);
     const knownCountries = new Set<string>();
     const knownNetworks = new Set<string>();
@@ -108,19 +197,35 @@ export class RiskService {
         previous = { at: event.occurred_at, place: { country: event.country, city: event.city, latitude: event.latitude, longitude: event.longitude } };
       }
     }
+    return { priorLogIns: history.length, knownCountries, knownNetworks, previous, hourHistogram, policy, organizationIds };
+  }
+
+  private score(
+    profile: RiskProfile,
+    ip: string,
+    device: { deviceKnown: boolean; deviceSignalsChanged: boolean },
+    velocity: { accountFailures: number; ipFailures: number; ipDistinctAccounts: number },
+  ): RiskAssessment {
+    const place = this.geolocator.locate(ip);
+    const network = networkOf(ip);
     const result = scoreRisk({
-      now,
-      priorLogIns: history.length,
+      now: this.clock.now(),
+      priorLogIns: profile.priorLogIns,
       ...device,
       place,
       network,
-      knownCountries,
-      knownNetworks,
-      previous,
+      knownCountries: profile.knownCountries,
+      knownNetworks: profile.knownNetworks,
+      previous: profile.previous,
       ...velocity,
-      hourHistogram,
+      hourHistogram: profile.hourHistogram,
     });
-    return { score: result.score, reasons: result.reasons, decision: decide(result.score, policy), place, network };
+    return { score: result.score, reasons: result.reasons, decision: decide(result.score, profile.policy), place, network };
+  }
+
+  /** Failures from an address (no account), re-read at most once a second per address. */
+  private ipVelocity(ip: string): Promise<Velocity> {
+    return this.velocities.get(ip, () => this.abuse.velocity(null, ip));
   }
 
   /** Keeps the attempt in the history (the engine's memory and the admins' view). */
@@ -150,6 +255,8 @@ export class RiskService {
       longitude: place?.longitude ?? null,
       device_id: event.deviceId,
     });
+    // A success joins the history the user's profile is made of.
+    if (event.userId && event.outcome === 'success') await this.changed({ users: [event.userId] });
   }
 
   /**
@@ -158,6 +265,7 @@ export class RiskService {
    */
   async confirmStepUp(userId: string, deviceId: string | null): Promise<void> {
     await this.repository.promoteStepUp(userId, deviceId, new Date(this.clock.now().getTime() - 15 * 60_000));
+    await this.changed({ users: [userId] });
   }
 
   /**
@@ -167,16 +275,16 @@ export class RiskService {
    */
   async assess(request: FastifyRequest, auth: AuthContext | null): Promise<{ score: number; reasons: string[]; decision: RiskDecision }> {
     if (!auth?.userId) {
-      const velocity = await this.abuse.velocity(null, request.ip);
+      const velocity = await this.ipVelocity(request.ip);
       const score = Math.min(100, Math.max(0, velocity.ipFailures - 5) * 2 + (velocity.ipDistinctAccounts >= 5 ? 45 : 0));
       const reasons: RiskReason[] = [];
       if (velocity.ipFailures > 5) reasons.push('failed_attempts_ip');
       if (velocity.ipDistinctAccounts >= 5) reasons.push('credential_stuffing');
       return { score, reasons, decision: decide(score, defaultRiskPolicy) };
     }
-    const [velocity, policy] = await Promise.all([this.abuse.velocity(null, request.ip), this.policyFor(auth.userId)]);
+    const [velocity, profile] = await Promise.all([this.ipVelocity(request.ip), this.profile(auth.userId)]);
     // The gateway has already refused a session presented without its device's cookie.
-    const result = await this.score(auth.userId, request.ip, { deviceKnown: true, deviceSignalsChanged: false }, velocity, policy);
+    const result = this.score(profile, request.ip, { deviceKnown: true, deviceSignalsChanged: false }, velocity);
     return { score: result.score, reasons: result.reasons, decision: result.decision };
   }
 
@@ -211,7 +319,9 @@ export class RiskService {
     if (row.step_up_at > row.deny_at) {
       throw riskErrors.RISK_POLICY_INVALID(`stepUpAt (${row.step_up_at}) must not be above denyAt (${row.deny_at}).`, [{ path: 'stepUpAt', message: `must be at most denyAt (${row.deny_at})` }]);
     }
-    this.settingsCache.delete(organizationId);
-    return toSettings(organizationId, await this.repository.upsertSettings(row));
+    const saved = await this.repository.upsertSettings(row);
+    // Every member's strictest policy may have changed, on every node.
+    await this.changed({ organizations: [organizationId] });
+    return toSettings(organizationId, saved);
   }
 }
