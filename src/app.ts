@@ -152,15 +152,11 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
       stepUpMethods: security.stepUpMethods,
       sessionCookieName: identitySessionCookie,
     });
-    app.addHook('onRequest', async (request, reply) => {
-      // Only the API acts for a caller: static assets, probes and docs never pay a session lookup.
-      if (request.url.startsWith('/api/')) {
-        request.auth = await gateway.authenticate(request, reply, identity.authenticate);
-        // Per-API-key rate limit by the organization's plan (security module).
-        if (request.auth?.apiKey) await security.risk.limitApiKey(request, reply);
-      }
+    gateway.install(app, async (request, reply) => {
+      request.auth = await gateway.authenticate(request, reply, identity.authenticate);
+      // Per-API-key rate limit by the organization's plan (security module).
+      if (request.auth?.apiKey) await security.risk.limitApiKey(request, reply);
     });
-    gateway.install(app);
 
     app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
     app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {

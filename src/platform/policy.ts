@@ -204,8 +204,11 @@ export class PolicyGateway {
     }
   }
 
-  /** Adds the enforcement hook and the route bookkeeping; call before any route is registered. */
-  install(app: FastifyInstance): void {
+  /**
+   * Adds the enforcement hook and the route bookkeeping; call before any route is registered.
+   * `authenticate` (who is calling) runs in the same hook for every /api request, before the policy.
+   */
+  install(app: FastifyInstance, authenticate?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>): void {
     app.addHook('onRoute', (route: RouteOptions) => {
       if (!route.url.startsWith('/api/')) return;
       const policy = route.config?.policy;
@@ -227,9 +230,12 @@ export class PolicyGateway {
       }
     });
     app.addHook('onRequest', async (request, reply) => {
-      const url = request.routeOptions.url;
+      // Only the API acts for a caller: static assets, probes and docs never pay a session lookup.
+      if (authenticate && request.url.startsWith('/api/')) await authenticate(request, reply);
+      // Fastify builds `routeOptions` afresh on each read: read it once.
+      const { url, config } = request.routeOptions;
       if (!url || !url.startsWith('/api/')) return;
-      const policy = request.routeOptions.config.policy;
+      const policy = config.policy;
       if (!policy) throw policyErrors.POLICY_MISSING(`${request.method} ${url} declares no access policy, so it is refused (deny by default).`);
       await this.enforce(request, policy, reply);
     });

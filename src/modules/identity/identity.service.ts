@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../platform/clock';
 import { isUuid, newId } from '../../platform/ids';
 import type { Logger } from '../../platform/logger';
@@ -33,7 +33,8 @@ export interface Standing {
   scopes: ApiKeyScope[] | 'all';
 }
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+// One-shot hashing (no Hash object): this runs on every request that carries a session cookie.
+const sha256 = (value: string) => hash('sha256', value, 'hex');
 const sessionRefreshMs = 5 * 60_000;
 const apiKeyUseRefreshMs = 60_000;
 /** How often queued "last seen" / "last used" writes go to the database. */
@@ -202,7 +203,8 @@ export class IdentityService {
   async resolveSession(token: string): Promise<AuthContext | null> {
     if (token.length < 20 || token.length > 100) return null;
     const id = sha256(token);
-    const session = await this.cache.sessions.get(id, () => this.loadSession(id), (found) => found !== null);
+    const cached = this.cache.sessions.peek(id);
+    const session = cached !== undefined ? cached : await this.cache.sessions.get(id, () => this.loadSession(id), (found) => found !== null);
     if (!session) return null;
     const now = this.now();
     if (session.expiresAt.getTime() <= now.getTime()) {

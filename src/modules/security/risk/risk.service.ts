@@ -100,6 +100,8 @@ export class RiskService {
   private readonly profiles: LocalCache<string, RiskProfile>;
   private readonly velocities: LocalCache<string, Velocity>;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Where each address is and its network (the database is static while the process runs). */
+  private readonly addresses = new Map<string, { place: Place | null; network: string }>();
 
   constructor(
     readonly repository: RiskRepository,
@@ -206,8 +208,7 @@ export class RiskService {
     device: { deviceKnown: boolean; deviceSignalsChanged: boolean },
     velocity: { accountFailures: number; ipFailures: number; ipDistinctAccounts: number },
   ): RiskAssessment {
-    const place = this.geolocator.locate(ip);
-    const network = networkOf(ip);
+    const { place, network } = this.whereIs(ip);
     const result = scoreRisk({
       now: this.clock.now(),
       priorLogIns: profile.priorLogIns,
@@ -221,6 +222,16 @@ export class RiskService {
       hourHistogram: profile.hourHistogram,
     });
     return { score: result.score, reasons: result.reasons, decision: decide(result.score, profile.policy), place, network };
+  }
+
+  private whereIs(ip: string): { place: Place | null; network: string } {
+    let known = this.addresses.get(ip);
+    if (!known) {
+      known = { place: this.geolocator.locate(ip), network: networkOf(ip) };
+      if (this.addresses.size >= 50_000) this.addresses.clear();
+      this.addresses.set(ip, known);
+    }
+    return known;
   }
 
   /** Failures from an address (no account), re-read at most once a second per address. */
