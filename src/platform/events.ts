@@ -184,6 +184,8 @@ export class NatsEventBus extends LocalDispatcher implements EventBus {
         void (async () => {
           for await (const status of nc.status()) {
             if (status.type === 'disconnect' || status.type === 'error') this.logger?.warn({ status: status.type }, 'nats event bus connection problem');
+            // Core NATS does not replay what was published while this node was away.
+            if (status.type === 'reconnect') this.dispatch('platform.bus.resumed', { at: new Date().toISOString() }, { origin: this.nodeId, publishedAt: new Date().toISOString() });
           }
         })().catch(() => undefined);
       },

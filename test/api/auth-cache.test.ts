@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDomus, type Domus } from '../../src/app';
 import { ManualClock } from '../../src/platform/clock';
 import { testConfig } from '../../src/platform/config';
-import { InProcessEventBus, RedisEventBus, type EventBus } from '../../src/platform/events';
+import { InProcessEventBus, NatsEventBus, RedisEventBus, type EventBus } from '../../src/platform/events';
 import { newId } from '../../src/platform/ids';
 import { Secrets } from '../../src/platform/secrets';
 import { openTestDatabase } from '../support/harness';
@@ -18,6 +18,9 @@ import { openTestDatabase } from '../support/harness';
  * node B follows a change made through node A, only the bus notice can have told it.
  */
 const redisUrl = process.env.REDIS_URL;
+// EVENT_BUS=nats with NATS_URL (CI's NATS step) puts the two nodes on the NATS bus instead.
+const natsUrl = process.env.EVENT_BUS === 'nats' ? process.env.NATS_URL : undefined;
+const networked = Boolean(natsUrl || redisUrl);
 const cacheSeconds = 300;
 let a: Domus;
 let b: Domus;
@@ -29,9 +32,14 @@ beforeAll(async () => {
   const dataDirs = [await mkdtemp(path.join(tmpdir(), 'domus-cache-a-')), await mkdtemp(path.join(tmpdir(), 'domus-cache-b-'))];
   const secrets = new Secrets(Buffer.alloc(32, 7));
   const prefix = `domus-test:${newId()}:`;
+  const natsPrefix = `domus-test.${newId()}.`;
   clock = new ManualClock('2026-05-04T10:00:00.000Z');
   const shared = new InProcessEventBus('shared');
-  const buses: EventBus[] = redisUrl ? [0, 1].map((index) => new RedisEventBus(redisUrl, `node-${index}`, `${prefix}events:`)) : [shared];
+  const buses: EventBus[] = natsUrl
+    ? [0, 1].map((index) => new NatsEventBus(natsUrl, `node-${index}`, natsPrefix))
+    : redisUrl
+      ? [0, 1].map((index) => new RedisEventBus(redisUrl, `node-${index}`, `${prefix}events:`))
+      : [shared];
   [a, b] = (await Promise.all(
     dataDirs.map((dataDir, index) =>
       createDomus(
@@ -40,7 +48,7 @@ beforeAll(async () => {
       ),
     ),
   )) as [Domus, Domus];
-  if (redisUrl) await Promise.all(buses.map((bus) => (bus as RedisEventBus).subscriptionsReady()));
+  if (networked) await Promise.all(buses.map((bus) => (bus as RedisEventBus | NatsEventBus).subscriptionsReady()));
   cleanup = async () => {
     await a.close();
     await b.close();
@@ -76,11 +84,12 @@ function call(node: Domus, caller: { cookie: string } | { authorization: string 
 /**
  * Node B's answer after a change on node A. The in-process bus delivers before A's answer
  * returns, so the first try must already show it; Redis delivers a moment later (it is another
- * connection), so allow it a few tries within a second — still far inside the 300 s lifetime.
+ * connection; NATS likewise), so allow it a few tries within a second — still far inside the
+ * 300 s lifetime.
  */
 async function onB(request: () => ReturnType<typeof call>, expected: number) {
   let response = await request();
-  const deadline = Date.now() + (redisUrl ? 1_000 : 0);
+  const deadline = Date.now() + (networked ? 1_000 : 0);
   while (response.statusCode !== expected && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     response = await request();

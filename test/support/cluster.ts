@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { RedisEventBus } from '../../src/platform/events';
+import { eventBusKind } from '../../src/platform/config';
+import { NatsEventBus, RedisEventBus, type EventBus } from '../../src/platform/events';
 import { newId } from '../../src/platform/ids';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -134,7 +135,10 @@ export class Cluster {
    */
   async stepUpSession(sessionId: string): Promise<void> {
     await this.sql('UPDATE sessions SET mfa_verified_at = now() WHERE id = $1', [sessionId]);
-    const bus = new RedisEventBus(this.environment.REDIS_URL as string, 'cluster-test');
+    // The bus the nodes chose (they inherit EVENT_BUS and NATS_URL from this process).
+    const natsUrl = process.env.NATS_URL;
+    const kind = eventBusKind({ EVENT_BUS: (process.env.EVENT_BUS ?? 'auto') as 'auto', NATS_URL: natsUrl, REDIS_URL: this.environment.REDIS_URL });
+    const bus: EventBus = kind === 'nats' ? new NatsEventBus(natsUrl as string, 'cluster-test') : new RedisEventBus(this.environment.REDIS_URL as string, 'cluster-test');
     try {
       await bus.publish('identity.access.changed', { reason: 'second factor passed (test)', sessions: [sessionId] });
     } finally {
