@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config';
@@ -32,6 +32,34 @@ export class Secrets {
     const given = Buffer.from(signature);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
+}
+
+/**
+ * AES-256-GCM under a 32-byte key with a random 96-bit IV: the one authenticated-encryption
+ * primitive every sealer in Domus uses (field encryption, TOTP seeds, custodial wallet keys); each
+ * keeps its own stored format and additional data. `openAesGcm` throws when the tag does not verify.
+ */
+export interface AesGcmSealed {
+  iv: Buffer;
+  ciphertext: Buffer;
+  tag: Buffer;
+}
+
+export function sealAesGcm(key: Buffer, plaintext: Uint8Array, associatedData: Uint8Array): AesGcmSealed {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(associatedData);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { iv, ciphertext, tag: cipher.getAuthTag() };
+}
+
+export function openAesGcm(key: Buffer, sealed: AesGcmSealed, associatedData: Uint8Array): Buffer {
+  // authTagLength pins the tag to 16 bytes: Node otherwise accepts a truncated (4-byte) tag, which
+  // would make forging a stored value far easier for someone able to edit it.
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.iv, { authTagLength: 16 });
+  decipher.setAAD(associatedData);
+  decipher.setAuthTag(sealed.tag);
+  return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
 }
 
 export function loadSecrets(config: Pick<Config, 'SECRET_KEY' | 'DATA_DIR'>): Secrets {

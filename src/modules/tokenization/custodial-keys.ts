@@ -1,7 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
-import type { Secrets } from '../../platform/secrets';
+import { openAesGcm, sealAesGcm, type Secrets } from '../../platform/secrets';
 
 /**
  * Custodial wallet keys, stored encrypted with AES-256-GCM under a key derived from the root
@@ -23,19 +22,14 @@ export class CustodialKeys {
   }
 
   seal(userId: string, address: string, privateKey: Hex): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key(), iv);
-    cipher.setAAD(Buffer.from(`${userId}:${address}`));
-    const ciphertext = Buffer.concat([cipher.update(Buffer.from(privateKey.slice(2), 'hex')), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
+    const { iv, tag, ciphertext } = sealAesGcm(this.key(), Buffer.from(privateKey.slice(2), 'hex'), Buffer.from(`${userId}:${address}`));
+    return Buffer.concat([iv, tag, ciphertext]).toString('base64');
   }
 
   open(userId: string, address: string, sealed: string): PrivateKeyAccount {
     const bytes = Buffer.from(sealed, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key(), bytes.subarray(0, 12));
-    decipher.setAAD(Buffer.from(`${userId}:${address}`));
-    decipher.setAuthTag(bytes.subarray(12, 28));
-    const privateKey = Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]);
+    const parts = { iv: bytes.subarray(0, 12), tag: bytes.subarray(12, 28), ciphertext: bytes.subarray(28) };
+    const privateKey = openAesGcm(this.key(), parts, Buffer.from(`${userId}:${address}`));
     const account = privateKeyToAccount(`0x${privateKey.toString('hex')}`);
     if (account.address !== address) throw new Error('custodial key does not match its wallet address');
     return account;

@@ -1,5 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Secrets } from '../../../platform/secrets';
+import { openAesGcm, sealAesGcm, type Secrets } from '../../../platform/secrets';
 
 /**
  * Field-level encryption for personal data (issue 3): AES-256-GCM with a key ring. Each key has
@@ -44,10 +43,8 @@ export class FieldCipher {
   }
 
   encrypt(plaintext: string, context: FieldContext): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key(this.activeKeyId), iv);
-    cipher.setAAD(aad(context, this.activeKeyId));
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const { iv, ciphertext, tag } = sealAesGcm(this.key(this.activeKeyId), Buffer.from(plaintext, 'utf8'), aad(context, this.activeKeyId));
+    const body = Buffer.concat([ciphertext, tag]);
     return `${prefix}${this.activeKeyId}:${iv.toString('base64url')}:${body.toString('base64url')}`;
   }
 
@@ -59,11 +56,9 @@ export class FieldCipher {
   decrypt(stored: string, context: FieldContext): string {
     const { keyId, iv, body } = parse(stored);
     if (body.length < 17) throw new FieldDecryptionError('ciphertext too short');
-    const decipher = createDecipheriv('aes-256-gcm', this.key(keyId), iv);
-    decipher.setAAD(aad(context, keyId));
-    decipher.setAuthTag(body.subarray(body.length - 16));
     try {
-      return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString('utf8');
+      const parts = { iv, ciphertext: body.subarray(0, body.length - 16), tag: body.subarray(body.length - 16) };
+      return openAesGcm(this.key(keyId), parts, aad(context, keyId)).toString('utf8');
     } catch {
       throw new FieldDecryptionError(`the value of ${context.table}.${context.column} for ${context.rowId} fails authentication (tampered, moved, or another SECRET_KEY)`);
     }
