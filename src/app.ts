@@ -18,7 +18,7 @@ import { newId } from './platform/ids';
 import { createLogger, type Logger } from './platform/logger';
 import { loadSecrets, type Secrets } from './platform/secrets';
 import type { PlatformServices } from './platform/services';
-import { createIdentityModule, sessionCookieName, type IdentityModule } from './modules/identity';
+import { createIdentityModule, type IdentityModule } from './modules/identity';
 import { createListingsModule, type ListingsModule } from './modules/listings';
 import { createDealsModule, type DealsModule } from './modules/deals';
 import { createSecurityGuard, createSecurityModule, type SecurityModule } from './modules/security';
@@ -112,8 +112,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     const valuation = createValuationModule(platform, { access: identity.access, listings: listings.service });
     const tokenization = createTokenizationModule(platform, { access: identity.access, listings: listings.service });
     const realtime = createRealtimeModule(platform, {
-      identity: identity.service,
-      sessionCookieName,
+      identity: { authenticateUpgrade: identity.authenticateUpgrade, getUser: (userId) => identity.service.getUser(userId) },
       deals: deals.service,
       savedSearches: listings.savedSearches,
     });

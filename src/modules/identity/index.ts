@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthContext, Authenticator } from '../../platform/http';
 import type { ModuleRegistration, PlatformServices } from '../../platform/services';
@@ -18,6 +20,12 @@ export interface IdentityModule extends ModuleRegistration {
   service: IdentityService;
   /** Resolves the caller from the session cookie or an `Authorization: Bearer dk_...` API key. */
   authenticate: Authenticator;
+  /**
+   * The session cookie's caller on a raw request that no Fastify route handles (a WebSocket
+   * upgrade), under the same rule as `authenticate`: a session bound to a device needs that
+   * device's signed cookie beside it. Sessions only (API keys are not for browsers' sockets).
+   */
+  authenticateUpgrade(request: IncomingMessage): Promise<AuthContext | null>;
   access: OrganizationAccess;
 }
 
@@ -57,10 +65,25 @@ export function createIdentityModule(platform: PlatformServices, options: Identi
     return auth;
   };
 
+  const authenticateUpgrade = async (request: IncomingMessage): Promise<AuthContext | null> => {
+    const cookies = request.headers.cookie ? fastifyCookie.parse(request.headers.cookie) : {};
+    const token = cookies[sessionCookieName];
+    if (!token) return null;
+    const auth = await service.resolveSession(token);
+    if (auth?.deviceId && auth.userId) {
+      // The guard reads the request's cookies, and on a mismatch audits its address and id: the
+      // upgrade gets the same fields a Fastify request would have.
+      const exchange = { headers: request.headers, cookies, ip: request.socket.remoteAddress ?? '', id: 'websocket-upgrade' } as unknown as FastifyRequest;
+      if (!service.guard.sessionDeviceMatches(exchange, auth.deviceId, auth.userId)) return null;
+    }
+    return auth;
+  };
+
   return {
     name: 'identity',
     service,
     authenticate,
+    authenticateUpgrade,
     routes: identityRoutes(service, platform.config, platform.audit),
     stop: () => service.stop(),
     access: {

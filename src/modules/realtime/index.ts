@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { AuthContext } from '../../platform/http';
 import { newId } from '../../platform/ids';
@@ -27,10 +28,10 @@ export interface RealtimeModule extends ModuleRegistration {
 
 export interface RealtimeDependencies {
   identity: {
-    resolveSession(token: string): Promise<AuthContext | null>;
+    /** The session cookie's caller, device binding checked (identity's `authenticateUpgrade`). */
+    authenticateUpgrade(request: IncomingMessage): Promise<AuthContext | null>;
     getUser(userId: string): Promise<{ displayName: string }>;
   };
-  sessionCookieName: string;
   deals: Pick<DealsService, 'participantOf'>;
   savedSearches: Pick<SavedSearchMatcher, 'matching'>;
   /** Overrides of the limits and timings (tests, benchmarks). */
@@ -99,10 +100,7 @@ export function createRealtimeModule(platform: PlatformServices, deps: RealtimeD
     clock: platform.clock,
     logger: platform.logger,
     allowedOrigins: config.CORS_ORIGINS,
-    sessionUser: async (cookieHeader) => {
-      const token = cookieHeader ? parseCookie(cookieHeader, deps.sessionCookieName) : undefined;
-      return token ? ((await deps.identity.resolveSession(token))?.userId ?? null) : null;
-    },
+    sessionUser: async (request) => (await deps.identity.authenticateUpgrade(request))?.userId ?? null,
     displayName: async (userId) => (await deps.identity.getUser(userId)).displayName,
     mayOpenDocument: async (userId, dealId) => (await deps.deals.participantOf(personAuth(userId), dealId)) !== null,
   });
@@ -150,18 +148,4 @@ export function createRealtimeModule(platform: PlatformServices, deps: RealtimeD
       await rooms.drain();
     },
   };
-}
-
-function parseCookie(header: string, name: string): string | undefined {
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(index + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }

@@ -38,6 +38,22 @@ describe('the realtime handshake', () => {
     expect((await handshake(`${scene.wsUrl}/realtime?token=forged.token`)).status).toBe(401);
   });
 
+  it('refuses a device-bound session cookie presented without its device cookie, or with another device\'s, on both endpoints', async () => {
+    const cookies = new Map(scene.buyer.cookie.split('; ').map((part) => part.split('=') as [string, string]));
+    const session = `domus_session=${cookies.get('domus_session')}`;
+    const device = cookies.get('domus_device');
+    expect(device, 'sign-up binds the session to a device').toBeDefined();
+    const otherDevice = new Map(scene.stranger.cookie.split('; ').map((part) => part.split('=') as [string, string])).get('domus_device');
+    for (const path of ['/realtime', `/realtime/yjs/${scene.dealId}`]) {
+      const bare = await handshake(`${scene.wsUrl}${path}`, { cookie: session });
+      expect(bare.status, path).toBe(401);
+      expect(JSON.parse(bare.body).code).toBe('UNAUTHENTICATED');
+      expect((await handshake(`${scene.wsUrl}${path}`, { cookie: `${session}; domus_device=${otherDevice}` })).status, path).toBe(401);
+      expect((await handshake(`${scene.wsUrl}${path}`, { cookie: `${session}; domus_device=${device!.replace(/.$/, (last) => (last === 'x' ? 'y' : 'x'))}` })).status, path).toBe(401);
+      expect((await handshake(`${scene.wsUrl}${path}`, { cookie: scene.buyer.cookie })).status, path).toBe(101);
+    }
+  });
+
   it('accepts a short-lived connect token from POST /realtime/tokens, until it expires', async () => {
     const response = await call(domus, asUser(scene.buyer), 'POST', '/realtime/tokens');
     expect(response.statusCode, response.body).toBe(201);

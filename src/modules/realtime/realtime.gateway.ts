@@ -21,8 +21,8 @@ export interface GatewayDependencies {
   tokens: RealtimeTokens;
   clock: Clock;
   logger: Logger;
-  /** The session cookie's user, or null. */
-  sessionUser(cookieHeader: string | undefined): Promise<string | null>;
+  /** The session cookie's user (a device-bound session only with its device cookie), or null. */
+  sessionUser(request: IncomingMessage): Promise<string | null>;
   displayName(userId: string): Promise<string>;
   /** May this user open the deal's shared document? */
   mayOpenDocument(userId: string, dealId: string): Promise<boolean>;
@@ -90,7 +90,7 @@ export class RealtimeGateway {
     // A browser sends the cookie with any page's WebSocket: only our own pages may use it.
     const origin = request.headers.origin;
     if (origin && !this.originAllowed(origin, request.headers.host)) return 'forbidden-origin';
-    return this.deps.sessionUser(request.headers.cookie);
+    return this.deps.sessionUser(request);
   }
 
   private originAllowed(origin: string, host: string | undefined): boolean {
