@@ -41,16 +41,26 @@ const splits: Record<'random' | 'time', Split> = {
 const sklearn = sklearnAvailable();
 if (!sklearn.ok) console.log(`scikit-learn baseline SKIPPED: ${sklearn.reason}.`);
 
+const TRAIN_REPEATS = 3;
 const results: Record<string, unknown> = {};
 for (const [name, split] of Object.entries(splits) as ['random' | 'time', Split][]) {
   const train = selectSales(table, split.train);
   const test = selectSales(table, split.test);
-  const cpuStart = process.cpuUsage();
-  const started = performance.now();
-  const phases: Record<string, number> = {};
-  const avm = trainAvm(train, { seed: 42, calibration: name === 'time' ? 'time' : 'random', onPhase: (phase, ms) => (phases[phase] = ms / 1000) });
-  const trainSeconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
+  // Median of TRAIN_REPEATS trainings (the same model each time), as scikit-learn's time is the
+  // median of its repeats: the first run also pays V8's compilation of the training code.
+  const fits: { seconds: number; cpuSeconds: number; phases: Record<string, number> }[] = [];
+  let avm!: ReturnType<typeof trainAvm>;
+  for (let r = 0; r < TRAIN_REPEATS; r++) {
+    const cpuStart = process.cpuUsage();
+    const started = performance.now();
+    const phases: Record<string, number> = {};
+    avm = trainAvm(train, { seed: 42, calibration: name === 'time' ? 'time' : 'random', onPhase: (phase, ms) => (phases[phase] = ms / 1000) });
+    const cpu = process.cpuUsage(cpuStart);
+    fits.push({ seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, phases });
+  }
+  const fit = [...fits].sort((a, b) => a.seconds - b.seconds)[fits.length >> 1]!;
+  const trainSeconds = fit.seconds;
+  const phases = fit.phases;
   const predicted = new Float64Array(test.price.length);
   let covered = 0;
   const subjects = Array.from({ length: test.price.length }, (_, i) => subjectOf(test, i));
@@ -63,6 +73,10 @@ for (const [name, split] of Object.entries(splits) as ['random' | 'time', Split]
   });
   const valuationMs = (performance.now() - valueStart) / subjects.length;
   const explained = Math.min(300, subjects.length);
+  // The explainer's per-leaf tables are built on the model's first explanation, once per model.
+  const buildStart = performance.now();
+  valueSubject(avm, subjects[0]!);
+  const explainerBuildMs = performance.now() - buildStart;
   const explainStart = performance.now();
   for (let i = 0; i < explained; i++) valueSubject(avm, subjects[i]!);
   const explainedMs = (performance.now() - explainStart) / explained;
@@ -81,8 +95,8 @@ for (const [name, split] of Object.entries(splits) as ['random' | 'time', Split]
     domus: {
       mdape: report.mdape, mape: report.mape, within5: report.within5, within10: report.within10, within20: report.within20, r2: report.r2, log_rmse: report.logRmse,
       coverage80: covered / subjects.length,
-      train_seconds: trainSeconds, train_cpu_seconds: (cpu.user + cpu.system) / 1e6, train_phases_seconds: phases,
-      valuation_ms: valuationMs, valuation_with_explanation_ms: explainedMs,
+      train_seconds: trainSeconds, train_cpu_seconds: fit.cpuSeconds, train_phases_seconds: phases, train_seconds_all: fits.map((f) => f.seconds),
+      valuation_ms: valuationMs, valuation_with_explanation_ms: explainedMs, explainer_build_ms: explainerBuildMs,
       blend: avm.parts.blend, trees: avm.parts.gbdt.numTrees,
     },
     sklearn: baseline ?? { skipped: sklearn.ok ? 'unknown' : sklearn.reason },
@@ -100,12 +114,13 @@ const targets = [
   { target: '80% range coverage in 78–82% (time)', value: time.domus.coverage80!, met: time.domus.coverage80! >= 0.78 && time.domus.coverage80! <= 0.82 },
   { target: 'training ≤ 3× scikit-learn (wall, random)', value: trainRatio, met: trainRatio !== null && trainRatio <= 3 },
   { target: '< 1 ms per valuation (without explanation)', value: random.domus.valuation_ms!, met: random.domus.valuation_ms! < 1 },
+  { target: '< 1 ms per valuation (with the TreeSHAP explanation)', value: random.domus.valuation_with_explanation_ms!, met: random.domus.valuation_with_explanation_ms! < 1 },
 ];
 
 const pct = (v: number | undefined) => (v === undefined ? '—' : `${(v * 100).toFixed(2)}%`);
 console.log(`\n${'metric'.padEnd(30)}${'Domus AVM'.padStart(12)}${'sklearn'.padStart(12)}   split`);
 for (const [name, r] of [['random', random], ['time', time]] as const) {
-  for (const [label, key, format] of [['MdAPE', 'mdape', pct], ['MAPE', 'mape', pct], ['within 10%', 'within10', pct], ['80% range coverage', 'coverage80', pct], ['train seconds', 'train_seconds', (v?: number) => (v === undefined ? '—' : v.toFixed(2))], ['train CPU seconds', 'train_cpu_seconds', (v?: number) => (v === undefined ? '—' : v.toFixed(2))], ['ms per valuation', 'valuation_ms', (v?: number) => (v === undefined ? '—' : v.toFixed(3))]] as const) {
+  for (const [label, key, format] of [['MdAPE', 'mdape', pct], ['MAPE', 'mape', pct], ['within 10%', 'within10', pct], ['80% range coverage', 'coverage80', pct], ['train seconds', 'train_seconds', (v?: number) => (v === undefined ? '—' : v.toFixed(2))], ['train CPU seconds', 'train_cpu_seconds', (v?: number) => (v === undefined ? '—' : v.toFixed(2))], ['ms per valuation', 'valuation_ms', (v?: number) => (v === undefined ? '—' : v.toFixed(3))], ['ms, with explanation', 'valuation_with_explanation_ms', (v?: number) => (v === undefined ? '—' : v.toFixed(3))]] as const) {
     console.log(`${label.padEnd(30)}${format(r.domus[key]).padStart(12)}${format(r.sklearn[key]).padStart(12)}   ${name}`);
   }
 }
@@ -121,7 +136,7 @@ writeFileSync(resultsPath, `${JSON.stringify({
   ...results,
   ratios: { train_seconds: trainRatio, train_cpu_seconds: random.sklearn.train_cpu_seconds ? random.domus.train_cpu_seconds! / random.sklearn.train_cpu_seconds : null },
   targets,
-  notes: 'Fractions, not percentages. The AVM trains on the training split (10% of it held out for the blend and the conformal range); its training time is the whole pipeline; scikit-learn fits HistGradientBoostingRegressor with default parameters on the raw columns (log price), in the same run.',
+  notes: 'Fractions, not percentages. The AVM trains on the training split (10% of it held out for the blend and the conformal range); its training time is the whole pipeline, the median of 3 trainings; scikit-learn fits HistGradientBoostingRegressor with default parameters on the raw columns (log price), in the same run, the median of 3 fits. Valuation times: one subject end to end, without and with the TreeSHAP explanation (after the explainer was built, explainer_build_ms, once per model).',
 }, null, 2)}\n`);
 console.log(`\nwrote ${resultsPath}`);
 

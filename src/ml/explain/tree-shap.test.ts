@@ -123,6 +123,11 @@ describe('TreeSHAP', () => {
       }
     }
     const { model, rows } = randomModel(6, 6, 10);
+    const single = new TreeShapExplainer(model, { precision: 'float32' });
+    for (const row of rows.slice(0, 10)) {
+      const exact = treeShap(model, row).values;
+      single.explain(row).values.forEach((v, f) => expect(Math.abs(v - exact[f]!)).toBeLessThan(1e-6 * (1 + Math.abs(exact[f]!))));
+    }
     const small = new TreeShapExplainer(model, { maxTableEntries: 10 });
     expect(small.tabulated).toBe(false);
     expect(small.explain(rows[0]!).values).toEqual(treeShap(model, rows[0]!).values);

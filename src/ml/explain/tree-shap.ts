@@ -244,7 +244,7 @@ export class TreeShapExplainer {
   private readonly players: number;
   /** Per leaf node: offset of its table (−1 for internal nodes). */
   private readonly tableOffset: Int32Array;
-  private readonly table: Float64Array | null;
+  private readonly table: Float64Array | Float32Array | null;
   /** Per leaf node: its distinct players, in first-met order, at leafPlayers[leafPlayerOffset[node] …], and how many. */
   private readonly leafPlayerOffset: Int32Array;
   private readonly leafPlayerCount: Int32Array;
@@ -256,7 +256,11 @@ export class TreeShapExplainer {
   private readonly stackNode: Int32Array;
   private readonly stackMask: Int32Array;
 
-  constructor(private readonly model: GbdtModel, options: { groups?: ArrayLike<number>; maxTableEntries?: number } = {}) {
+  /**
+   * `precision: 'float32'` halves the tables (fewer cache misses per row, which dominate the
+   * time); each contribution then carries a relative rounding error of about 1e-7.
+   */
+  constructor(private readonly model: GbdtModel, options: { groups?: ArrayLike<number>; maxTableEntries?: number; precision?: 'float64' | 'float32' } = {}) {
     const forest = model.forest;
     const groups = options.groups;
     this.player = groups ? Int32Array.from(groups) : null;
@@ -320,7 +324,7 @@ export class TreeShapExplainer {
     // Second pass: the tables, in the order the leaves were met (left before right). For a
     // pattern (bit j: the row follows player j's every split on the path), a path is extended
     // by the players' (zero, one) fractions and each is unwound, as in treeShap's leaves.
-    const table = new Float64Array(entries);
+    const table = options.precision === 'float32' ? new Float32Array(entries) : new Float64Array(entries);
     const path = new PathBuffer(depth + 1);
     let at = 0;
     leaves.forEach((node, l) => {
@@ -340,6 +344,11 @@ export class TreeShapExplainer {
   /** Whether the tables were built (false: explain falls back to treeShap). */
   get tabulated(): boolean {
     return this.table !== null;
+  }
+
+  /** Numbers in the tables (0 without). */
+  get tableEntries(): number {
+    return this.table?.length ?? 0;
   }
 
   explain(row: ArrayLike<number>): ShapExplanation {
