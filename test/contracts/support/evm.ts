@@ -7,12 +7,9 @@
  */
 import { createHardhatRuntimeEnvironment } from 'hardhat/hre';
 import {
-  BaseError,
-  ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
   custom,
-  decodeErrorResult,
   decodeEventLog,
   getAddress,
   type Abi,
@@ -26,15 +23,10 @@ import {
   type WalletClient,
 } from 'viem';
 import { loadArtifacts, type Artifact } from '../../../contracts/toolchain';
+import type { ContractName } from '../../../src/modules/tokenization/chain/artifacts';
+import { decodeRevert } from '../../../src/modules/tokenization/chain/chain.service';
 
-export type ContractName =
-  | 'IdentityRegistry'
-  | 'PropertyDeed'
-  | 'PropertyShares'
-  | 'RentDistributor'
-  | 'ShareOffering'
-  | 'ShareMarket'
-  | 'MockStablecoin';
+export type { ContractName };
 
 export interface Deployed {
   name: string;
@@ -226,22 +218,10 @@ export async function revertOf(action: Promise<unknown>): Promise<RevertInfo> {
   try {
     await action;
   } catch (error) {
-    if (!(error instanceof BaseError)) throw error;
-    const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
-    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-      return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
-    }
-    // Deployments and low-level failures carry the raw revert data somewhere in the cause chain.
-    let data: Hex | undefined = reverted instanceof ContractFunctionRevertedError ? reverted.raw : undefined;
-    error.walk((cause) => {
-      const candidate = (cause as { data?: unknown }).data;
-      if (!data && typeof candidate === 'string' && /^0x[0-9a-f]{8}/i.test(candidate)) data = candidate as Hex;
-      return false;
-    });
-    if (data) {
-      const decoded = decodeErrorResult({ abi: allErrors(loadArtifacts()) as Abi, data });
-      return { errorName: decoded.errorName, args: decoded.args ?? [] };
-    }
+    // The platform's decoder (chain.service.ts): the custom error from viem's cause chain, also for
+    // deployments and low-level failures that carry only the raw revert data.
+    const decoded = decodeRevert(error);
+    if (decoded) return decoded;
     throw error;
   }
   throw new Error('expected the call to revert, it succeeded');
