@@ -72,6 +72,32 @@ describe('LocalCache', () => {
     expect(cache.peek(0)).toBeUndefined();
   });
 
+  it('may serve an expired entry for a grace period while one background load refreshes it', async () => {
+    let now = 0;
+    const cache = new LocalCache<string, number>({ ttlMs: 1_000, staleWhileRefreshMs: 2_000, maxEntries: 10, now: () => now });
+    let loads = 0;
+    const gate = deferred<number>();
+    expect(await cache.get('ip', async () => ++loads)).toBe(1);
+    now = 1_500;
+    const slow = () => {
+      loads += 1;
+      return gate.promise;
+    };
+    // Expired but within the grace period: the old value, without waiting; one refresh starts.
+    expect(await cache.get('ip', slow)).toBe(1);
+    expect(await cache.get('ip', slow)).toBe(1);
+    expect(loads).toBe(2);
+    gate.resolve(7);
+    await gate.promise;
+    await Promise.resolve();
+    expect(await cache.get('ip', slow)).toBe(7);
+    // Past the grace period the caller waits for a fresh load; an invalidated entry is never served.
+    now = 1_500 + 3_000;
+    expect(await cache.get('ip', async () => 9)).toBe(9);
+    cache.delete('ip');
+    expect(await cache.get('ip', async () => 10)).toBe(10);
+  });
+
   it('loads every time with a lifetime of 0 (caching off)', async () => {
     const cache = new LocalCache<string, number>({ ttlMs: 0, maxEntries: 10, now: () => 0 });
     let loads = 0;

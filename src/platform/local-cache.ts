@@ -7,6 +7,13 @@ export interface LocalCacheOptions {
   maxEntries: number;
   /** The injected clock's milliseconds (tests move it); entries also expire by real time. */
   now: () => number;
+  /**
+   * Past its lifetime an entry may still be served for this long while one background load
+   * refreshes it, so that no request waits for the refresh. Only for data where that lag is
+   * harmless (failure counters); never for what an invalidation must stop (an invalidated
+   * entry is gone, not stale).
+   */
+  staleWhileRefreshMs?: number;
 }
 
 interface Entry<V> {
@@ -41,17 +48,27 @@ export class LocalCache<K, V> {
   peek(key: K): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (this.fresh(entry)) return entry.value;
-    this.entries.delete(key);
+    if (this.age(entry) < this.options.ttlMs) return entry.value;
+    if (this.age(entry) >= this.options.ttlMs + (this.options.staleWhileRefreshMs ?? 0)) this.entries.delete(key);
     return undefined;
   }
 
   async get(key: K, load: () => Promise<V>, cacheable: (value: V) => boolean = () => true): Promise<V> {
-    const cached = this.peek(key);
-    if (cached !== undefined) return cached;
+    const entry = this.entries.get(key);
+    if (entry) {
+      const age = this.age(entry);
+      if (age < this.options.ttlMs) return entry.value;
+      if (age < this.options.ttlMs + (this.options.staleWhileRefreshMs ?? 0)) {
+        if (!this.loading.has(key)) this.startLoad(key, load, cacheable).catch(() => undefined);
+        return entry.value;
+      }
+      this.entries.delete(key);
+    }
     if (this.options.ttlMs <= 0) return load();
-    const running = this.loading.get(key);
-    if (running) return running;
+    return this.loading.get(key) ?? this.startLoad(key, load, cacheable);
+  }
+
+  private startLoad(key: K, load: () => Promise<V>, cacheable: (value: V) => boolean): Promise<V> {
     const generation = this.generation;
     const promise = load().then(
       (value) => {
@@ -109,8 +126,8 @@ export class LocalCache<K, V> {
     this.entries.set(key, { value, at: this.options.now(), real: performance.now() });
   }
 
-  private fresh(entry: Entry<V>): boolean {
-    const ttl = this.options.ttlMs;
-    return Math.abs(this.options.now() - entry.at) < ttl && performance.now() - entry.real < ttl;
+  /** The older of the entry's ages on the injected clock (either direction) and in real time. */
+  private age(entry: Entry<V>): number {
+    return Math.max(Math.abs(this.options.now() - entry.at), performance.now() - entry.real);
   }
 }

@@ -47,7 +47,8 @@ export function createSecurityModule(platform: PlatformServices, deps: SecurityD
   void platform;
   const risk = deps.guard ?? createRiskArea(platform);
   risk.attach(deps.identity);
-  const mfa = createMfaArea(platform, deps.identity);
+  // A passkey log-in binds its session to the browser's device like a password log-in does.
+  const mfa = createMfaArea(platform, deps.identity, { passwordlessDevice: (user, request, reply) => risk.passwordlessLogIn(user, { request, reply }) });
   const areas: FastifyPluginAsync[] = [risk.routes, mfa.routes];
   const privacy = createPrivacyArea(platform, deps.identity);
   areas.push(privacy.routes);

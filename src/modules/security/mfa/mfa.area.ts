@@ -3,7 +3,7 @@ import type { AuthContext } from '../../../platform/http';
 import type { PlatformServices } from '../../../platform/services';
 import type { IdentityModule } from '../../identity';
 import { MfaRepository } from './mfa.repository';
-import { mfaRoutes } from './mfa.routes';
+import { mfaRoutes, type PasswordlessDevice } from './mfa.routes';
 import { MfaService } from './mfa.service';
 import { MfaVerifier } from './mfa.verification';
 import { PasskeyService, type RelyingParty } from './passkeys';
@@ -27,7 +27,7 @@ export function relyingPartyFrom(config: PlatformServices['config']): RelyingPar
   };
 }
 
-export function createMfaArea(platform: PlatformServices, identity: IdentityModule): MfaArea {
+export function createMfaArea(platform: PlatformServices, identity: IdentityModule, options: { passwordlessDevice?: PasswordlessDevice } = {}): MfaArea {
   const repository = new MfaRepository(platform.db);
   const passkeys = new PasskeyService(repository, relyingPartyFrom(platform.config), platform.clock);
   const service = new MfaService(repository, passkeys, identity.service, {
@@ -43,7 +43,7 @@ export function createMfaArea(platform: PlatformServices, identity: IdentityModu
   return {
     service,
     verifier,
-    routes: mfaRoutes(service, verifier, platform.config),
+    routes: mfaRoutes(service, verifier, platform.config, options.passwordlessDevice),
     stepUpMethods: async (auth) => (auth.userId ? service.methodsFor(auth.userId) : []),
   };
 }

@@ -5,7 +5,7 @@ import type { Config } from '../../../platform/config';
 import { platformErrors } from '../../../platform/errors';
 import { problemResponses } from '../../../platform/http';
 import { policy } from '../../../platform/policy';
-import { sessionCookieName } from '../../identity';
+import { sessionCookieName, type User } from '../../identity';
 import {
   confirmTotpBody,
   factorChangedSchema,
@@ -39,7 +39,10 @@ function metaOf(request: FastifyRequest): RequestMeta {
   return { ip: request.ip, requestId: request.id, userAgent: request.headers['user-agent'] };
 }
 
-export function mfaRoutes(mfa: MfaService, verifier: MfaVerifier, config: Config): FastifyPluginAsync {
+/** Binds a passwordless log-in's session to the browser's device (the devices area; sets its cookie). */
+export type PasswordlessDevice = (user: User, request: FastifyRequest, reply: FastifyReply) => Promise<string | null>;
+
+export function mfaRoutes(mfa: MfaService, verifier: MfaVerifier, config: Config, passwordlessDevice?: PasswordlessDevice): FastifyPluginAsync {
   const secureCookie = config.PUBLIC_URL.startsWith('https:');
   const setSessionCookie = (reply: FastifyReply, token: string, expiresAt: Date) =>
     // The same cookie identity's log-in sets (identity.routes.ts): one session mechanism.
@@ -116,7 +119,11 @@ export function mfaRoutes(mfa: MfaService, verifier: MfaVerifier, config: Config
       config: { ...authRateLimit, policy: policy.public('anyone holding a registered passkey; the signature names the account') },
       schema: { tags, summary: 'Log in with a passkey, without a password; the session counts as MFA-verified', body: passkeyLogInBody, response: { 200: loggedInSchema, ...problemResponses(400, 401, 429) } },
     }, async (request, reply) => {
-      const { user, session } = await verifier.passkeyLogIn(request.body.response as AuthenticationResponseJSON, metaOf(request));
+      const { user, session } = await verifier.passkeyLogIn(
+        request.body.response as AuthenticationResponseJSON,
+        metaOf(request),
+        passwordlessDevice ? (verified) => passwordlessDevice(verified, request, reply) : undefined,
+      );
       setSessionCookie(reply, session.token, session.expiresAt);
       return { user, method: 'passkey' };
     });

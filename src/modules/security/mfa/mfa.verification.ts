@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { User } from '../../identity';
 import { mfaErrors } from './mfa.errors';
 import { codeOf, metaOf, reauthenticationRequired, totpParameters, userActor, type MfaService, type RequestMeta, type SecondFactorMethod, type SessionCaller } from './mfa.service';
 import { normalizeRecoveryCode } from './recovery-codes';
@@ -90,8 +91,12 @@ export class MfaVerifier {
     return { user: await this.mfa.identity.getUser(pending.user_id), session, method };
   }
 
-  /** Passwordless log-in: a discoverable passkey with user verification is two factors on its own. */
-  async passkeyLogIn(response: AuthenticationResponseJSON, meta: RequestMeta) {
+  /**
+   * Passwordless log-in: a discoverable passkey with user verification is two factors on its own.
+   * `bindDevice` names the device the session binds to (the security module recognises the
+   * browser and sets its device cookie, as a password log-in does).
+   */
+  async passkeyLogIn(response: AuthenticationResponseJSON, meta: RequestMeta, bindDevice?: (user: User) => Promise<string | null>) {
     let userId: string;
     try {
       userId = (await this.mfa.passkeys.verifyAuthentication('login', response, null)).user_id;
@@ -99,9 +104,11 @@ export class MfaVerifier {
       await this.mfa.audit({ action: 'security.mfa.passkey.login', outcome: 'failure', actor: userActor(null), details: { reason: codeOf(error) }, ...metaOf(meta) });
       throw error;
     }
-    const session = await this.mfa.identity.openSession(userId, { ip: meta.ip ?? undefined, userAgent: meta.userAgent }, { mfaVerifiedAt: this.mfa.now() });
-    await this.mfa.audit({ action: 'security.login.succeeded', outcome: 'success', actor: userActor(userId), details: { method: 'passkey', passwordless: true }, ...metaOf(meta) });
-    return { user: await this.mfa.identity.getUser(userId), session };
+    const user = await this.mfa.identity.getUser(userId);
+    const deviceId = bindDevice ? await bindDevice(user) : null;
+    const session = await this.mfa.identity.openSession(userId, { ip: meta.ip ?? undefined, userAgent: meta.userAgent }, { mfaVerifiedAt: this.mfa.now(), deviceId });
+    await this.mfa.audit({ action: 'security.login.succeeded', outcome: 'success', actor: userActor(userId), details: { method: 'passkey', passwordless: true, deviceId }, ...metaOf(meta) });
+    return { user, session };
   }
 
   /**

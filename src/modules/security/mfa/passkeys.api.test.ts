@@ -56,6 +56,13 @@ describe('passkeys (WebAuthn)', () => {
     expect(passwordless.json()).toMatchObject({ user: { id: user.id }, method: 'passkey' });
     const session = { headers: { cookie: cookieOf(passwordless) } };
     expect((await call(domus, session, 'GET', '/auth/me')).json().user.id).toBe(user.id);
+    // Bound to the browser's device like a password log-in: the session cookie alone is useless.
+    const device = passwordless.cookies.find((cookie) => cookie.name === 'domus_device');
+    expect(device?.value).toMatch(/^[0-9a-f-]{36}\./);
+    const sessionOnly = passwordless.cookies.find((cookie) => cookie.name === 'domus_session')!;
+    expect((await call(domus, { headers: { cookie: `domus_session=${sessionOnly.value}` } }, 'GET', '/auth/me')).statusCode).toBe(401);
+    const devices = (await call(domus, session, 'GET', '/me/devices')).json().items as Array<{ id: string; current: boolean }>;
+    expect(devices.find((item) => item.current)?.id).toBe(device?.value.split('.')[0]);
     // A passkey log-in is MFA: the session may change factors without another prompt.
     expect((await call(domus, session, 'POST', '/security/mfa/recovery-codes')).statusCode).toBe(201);
 

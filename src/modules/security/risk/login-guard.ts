@@ -134,6 +134,14 @@ export class SecurityLogInGuard implements LogInGuard {
     return { deviceId: device.deviceId };
   }
 
+  /** A passkey log-in (two factors by itself): the device it binds to, and a success in the history. */
+  async passwordlessLogIn(user: User, { request, reply }: AuthenticationExchange): Promise<string> {
+    const place = this.geolocator.locate(request.ip);
+    const device = await this.devices.recognise(user.id, request, reply, place);
+    await this.risk.record({ userId: user.id, account: accountHash(user.email), outcome: 'success', ip: request.ip, deviceId: device.deviceId });
+    return device.deviceId;
+  }
+
   async checkNewPassword(password: string, context: { email?: string; displayName?: string }): Promise<void> {
     const verdict = vetNewPassword(password, context);
     if (!verdict.ok) {

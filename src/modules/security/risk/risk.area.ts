@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import type { AuthContext } from '../../../platform/http';
 import type { PlatformServices } from '../../../platform/services';
-import type { IdentityModule, LogInGuard } from '../../identity';
+import type { AuthenticationExchange, IdentityModule, LogInGuard, User } from '../../identity';
 import { ApiKeyLimiter } from '../abuse/api-key-limits';
 import { AbuseService } from '../abuse/abuse.service';
 import { DatabaseAbuseStore, RedisAbuseStore, type AbuseStore } from '../abuse/abuse.store';
@@ -30,6 +30,12 @@ export interface RiskArea {
   risk: RiskService;
   store: AbuseStore;
   routes: FastifyPluginAsync;
+  /**
+   * A passwordless (passkey) log-in succeeded: recognise the browser's device (setting its
+   * cookie), keep the log-in in the history like a password log-in, and name the device the
+   * session binds to.
+   */
+  passwordlessLogIn(user: User, exchange: AuthenticationExchange): Promise<string>;
   /** Late wiring: the admin routes and the policy need identity, which is built after the guard. */
   attach(identity: IdentityModule): void;
   stop(): Promise<void>;
@@ -70,6 +76,7 @@ export function createRiskArea(platform: PlatformServices, options: { geolocator
     logInGuard,
     assessor: { assess: (request, auth) => risk.assess(request, auth) },
     limitApiKey: (request, reply) => limiter.limit(request, reply),
+    passwordlessLogIn: (user, exchange) => logInGuard.passwordlessLogIn(user, exchange),
     abuse,
     devices,
     risk,

@@ -57,8 +57,13 @@ export interface RiskServiceOptions {
   cacheTtlSeconds: number;
 }
 
-/** Failure counters per address are re-read at most this often on sensitive requests (~1 s granularity). */
+/**
+ * Failure counters per address are re-read at most once a second on sensitive requests, in the
+ * background for up to two more seconds (no request waits for the re-read); a failure counted on
+ * this node drops its address's counters at once.
+ */
 const velocityRefreshMs = 1_000;
+const velocityStaleMs = 2_000;
 
 export const planDefaults: Record<Plan, { apiKeyPerMinute: number }> = {
   basic: { apiKeyPerMinute: 120 },
@@ -112,7 +117,7 @@ export class RiskService {
   ) {
     const now = () => clock.now().getTime();
     this.profiles = new LocalCache({ ttlMs: options.cacheTtlSeconds * 1000, maxEntries: 50_000, now });
-    this.velocities = new LocalCache({ ttlMs: options.cacheTtlSeconds > 0 ? velocityRefreshMs : 0, maxEntries: 50_000, now });
+    this.velocities = new LocalCache({ ttlMs: options.cacheTtlSeconds > 0 ? velocityRefreshMs : 0, staleWhileRefreshMs: velocityStaleMs, maxEntries: 50_000, now });
     this.unsubscribe.push(
       options.bus.subscribe('security.risk.changed', (change) => this.forget(change)),
       // A membership or a user's standing changed: their strictest policy may have changed too.
