@@ -20,7 +20,9 @@ export async function perform(context: ChainContext, actor: { address: Address; 
     return {
       status: 'sign',
       transactions: [],
-      unsignedTransactions: steps.map((step) => context.chain.unsigned(actor.address, step.call, step.description)),
+      unsignedTransactions: await context.chain.unsigned(actor.address, steps).catch((error: unknown) => {
+        throw toAppError(error, steps[0]?.description ?? 'prepare the transactions');
+      }),
     };
   }
   const transactions: ActionResult['transactions'] = [];

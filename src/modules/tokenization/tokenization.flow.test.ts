@@ -201,14 +201,22 @@ describe('tokenization flow (in-process chain)', () => {
     await confirm(domus, erin);
     const prepared = await call(domus, erin.caller, 'POST', `/tokenization/properties/${propertyId}/orders/${order.orderId}/fill`, { shares: 2, wallet: own.address });
     expect(prepared.statusCode, prepared.body).toBe(200);
-    const { status, unsignedTransactions } = prepared.json() as { status: string; unsignedTransactions: { to: `0x${string}`; data: `0x${string}`; chainId: number; from: string }[] };
+    type Unsigned = { to: `0x${string}`; data: `0x${string}`; chainId: number; from: string; type: string; nonce: number; gas: string; maxFeePerGas: string; maxPriorityFeePerGas: string };
+    const { status, unsignedTransactions } = prepared.json() as { status: string; unsignedTransactions: Unsigned[] };
     expect(status).toBe('sign');
     expect(unsignedTransactions.map((tx) => tx.from)).toEqual([own.address, own.address]); // approve the payment, then fill
+    // Fully specified, so a wallet that cannot reach the in-process chain signs them as they are:
+    // consecutive nonces from the account's count, an estimated gas for the approve, a ceiling for
+    // the fill (it spends the allowance the approve grants, so it cannot be estimated before).
+    expect(unsignedTransactions.map((tx) => [tx.type, tx.nonce])).toEqual([['eip1559', 0], ['eip1559', 1]]);
+    expect(Number(unsignedTransactions[0]!.gas)).toBeGreaterThan(21_000);
+    expect(Number(unsignedTransactions[0]!.gas)).toBeLessThan(100_000);
+    expect(unsignedTransactions[1]!.gas).toBe('400000');
 
     const unlinked = await stranger.signTransaction({ type: 'eip1559', chainId: context.chain.chainId, nonce: 0, to: unsignedTransactions[0]!.to, data: unsignedTransactions[0]!.data, gas: 300_000n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n });
     expectProblem(await call(domus, erin.caller, 'POST', '/tokenization/transactions', { signedTransaction: unlinked }), 400, 'TRANSACTION_INVALID');
-    for (const [nonce, tx] of unsignedTransactions.entries()) {
-      const signed = await own.signTransaction({ type: 'eip1559', chainId: tx.chainId, nonce, to: tx.to, data: tx.data, gas: 300_000n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n });
+    for (const tx of unsignedTransactions) {
+      const signed = await own.signTransaction({ type: 'eip1559', chainId: tx.chainId, nonce: tx.nonce, to: tx.to, data: tx.data, gas: BigInt(tx.gas), maxFeePerGas: BigInt(tx.maxFeePerGas), maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas) });
       const relayed = await call(domus, erin.caller, 'POST', '/tokenization/transactions', { signedTransaction: signed });
       expect(relayed.statusCode, relayed.body).toBe(200);
     }

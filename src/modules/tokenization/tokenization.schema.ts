@@ -67,7 +67,22 @@ export const kycBody = z
 
 const moneyOut = z.object({ amountMinor: z.number().int(), currency: z.string() });
 const transactionOut = z.object({ hash: z.string(), blockNumber: z.string(), description: z.string() });
-const unsignedOut = z.object({ from: z.string(), to: z.string(), data: z.string(), value: z.string(), chainId: z.number().int(), description: z.string() });
+const wei = z.string().regex(/^\d+$/);
+const unsignedOut = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    data: z.string(),
+    value: wei,
+    chainId: z.number().int(),
+    type: z.literal('eip1559'),
+    nonce: z.number().int().describe('consecutive from your account\'s pending transaction count: sign them in order'),
+    gas: wei.describe('gas limit: estimated, or a ceiling for a step that depends on the one before it'),
+    maxFeePerGas: wei,
+    maxPriorityFeePerGas: wei,
+    description: z.string(),
+  })
+  .describe('A fully specified EIP-1559 transaction: a wallet that cannot reach the chain signs it as is');
 
 export const actionResultSchema = z.object({
   status: z.enum(['done', 'sign']).describe('done: mined with the custodial wallet; sign: sign and POST these to /tokenization/transactions in order'),

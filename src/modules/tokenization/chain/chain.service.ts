@@ -51,14 +51,31 @@ export interface ContractCall {
   args?: readonly unknown[];
 }
 
+/**
+ * A transaction for the user's own wallet, fully specified (EIP-1559): a wallet or offline signer
+ * that cannot reach the platform's chain (the in-process one has no public RPC) signs it as is.
+ * Big numbers are decimal strings (JSON has no bigint).
+ */
 export interface UnsignedTransaction {
   from: Address;
   to: Address;
   data: Hex;
   value: string;
   chainId: number;
+  type: 'eip1559';
+  nonce: number;
+  gas: string;
+  maxFeePerGas: string;
+  maxPriorityFeePerGas: string;
   description: string;
 }
+
+/**
+ * The gas limit handed out for a step that cannot be estimated before the steps ahead of it are
+ * mined (a buy that spends the allowance the approve before it grants). Above what any of these
+ * calls costs (the heaviest, a market fill, is about 200,000: bench/gas); only gas used is paid.
+ */
+export const dependentStepGasLimit = 400_000n;
 
 const errorAbi = (): Abi => allContractErrors();
 
@@ -314,8 +331,47 @@ export class ChainService {
     return run;
   }
 
-  unsigned(from: Address, call: ContractCall, description: string): UnsignedTransaction {
-    return { from, to: call.address, data: this.encode(call), value: '0', chainId: this.chainId, description };
+  /**
+   * The steps of one action as transactions for `from`'s own wallet, in order: consecutive nonces
+   * from the account's pending count, the current fees, and the gas each needs (estimated; a step
+   * whose estimate depends on the ones before it gets `dependentStepGasLimit`).
+   */
+  async unsigned(from: Address, steps: { call: ContractCall; description: string }[]): Promise<UnsignedTransaction[]> {
+    const action = 'prepare the transactions for your wallet';
+    let nonce: number;
+    let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+    try {
+      nonce = await this.publicClient.getTransactionCount({ address: from, blockTag: 'pending' });
+      fees = this.kind === 'in-process' ? { maxFeePerGas: 0n, maxPriorityFeePerGas: 0n } : await this.publicClient.estimateFeesPerGas();
+    } catch (error) {
+      throw chainFailure(error, action);
+    }
+    const prepared: UnsignedTransaction[] = [];
+    for (const [index, step] of steps.entries()) {
+      const data = this.encode(step.call);
+      let gas = dependentStepGasLimit;
+      try {
+        const estimate = await this.publicClient.estimateGas({ account: from, to: step.call.address, data });
+        gas = (estimate * 12n) / 10n + 10_000n;
+      } catch (error) {
+        // The first step has nothing ahead of it: its failure is the action's (already pre-checked).
+        if (index === 0) throw chainFailure(error, action);
+      }
+      prepared.push({
+        from,
+        to: step.call.address,
+        data,
+        value: '0',
+        chainId: this.chainId,
+        type: 'eip1559',
+        nonce: nonce + index,
+        gas: gas.toString(),
+        maxFeePerGas: fees.maxFeePerGas.toString(),
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+        description: step.description,
+      });
+    }
+    return prepared;
   }
 
   async blockTimestamp(): Promise<bigint> {

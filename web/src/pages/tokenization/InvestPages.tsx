@@ -279,10 +279,11 @@ export function useOwnWallet(signedIn: boolean) {
           if (mismatch) throw new Error(mismatch);
         }
         ok = await signAndRelay(result.unsignedTransactions, {
-          sign: (request) => client.signTransaction({ account: request.account, to: request.to, data: request.data, value: request.value, chain: null }),
+          // Signed as the API specified it (nonce, gas, fees): the wallet need not reach the chain.
+          sign: ({ chainId: _chainId, ...request }) => client.signTransaction({ ...request, chain: null }),
           relay: (signed) => withStepUp(() => tokenizationApi.relay(signed)),
           // A wallet that only sends reaches the platform's chain only when that is a public RPC chain.
-          send: chain.data?.kind === 'rpc' ? (request) => client.sendTransaction({ account: request.account, to: request.to, data: request.data, value: request.value, chain: null }) : undefined,
+          send: chain.data?.kind === 'rpc' ? ({ chainId: _chainId, ...request }) => client.sendTransaction({ ...request, chain: null }) : undefined,
           onStep: setSteps,
           describe,
         });

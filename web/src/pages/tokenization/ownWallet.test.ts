@@ -3,7 +3,9 @@ import { chainMismatch, isUnsupportedMethod, sameAddress, signAndRelay, toSignRe
 
 const from = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8';
 const to = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
-const tx = (description: string, extra: Partial<UnsignedTransaction> = {}): UnsignedTransaction => ({ from, to, data: '0x095ea7b3', value: '0', chainId: 31337, description, ...extra });
+const tx = (description: string, extra: Partial<UnsignedTransaction> = {}): UnsignedTransaction => ({
+  from, to, data: '0x095ea7b3', value: '0', chainId: 31337, type: 'eip1559', nonce: 7, gas: '65000', maxFeePerGas: '2000000000', maxPriorityFeePerGas: '1000000000', description, ...extra,
+});
 
 describe('toSignRequest', () => {
   it('maps an API unsigned transaction to a viem request (checksummed addresses, bigint value)', () => {
@@ -13,6 +15,11 @@ describe('toSignRequest', () => {
       data: '0x095ea7b3',
       value: 10n ** 18n,
       chainId: 31337,
+      type: 'eip1559',
+      nonce: 7,
+      gas: 65_000n,
+      maxFeePerGas: 2_000_000_000n,
+      maxPriorityFeePerGas: 1_000_000_000n,
     });
   });
 
@@ -22,6 +29,8 @@ describe('toSignRequest', () => {
     expect(() => toSignRequest(tx('buy', { data: 'approve' }))).toThrow(/data that is not hex/);
     expect(() => toSignRequest(tx('buy', { value: '-1' }))).toThrow(/value that is not a whole number/);
     expect(() => toSignRequest(tx('buy', { chainId: 0 }))).toThrow(/invalid chain id 0/);
+    expect(() => toSignRequest(tx('buy', { nonce: -1 }))).toThrow(/invalid nonce -1/);
+    expect(() => toSignRequest(tx('buy', { gas: '1e6' }))).toThrow(/gas that is not a whole number/);
   });
 });
 

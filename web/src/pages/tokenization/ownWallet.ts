@@ -16,6 +16,12 @@ export interface UnsignedTransaction {
   data: string;
   value: string;
   chainId: number;
+  /** Fully specified by the API (EIP-1559), so the wallet need not reach the chain to sign. */
+  type: 'eip1559';
+  nonce: number;
+  gas: string;
+  maxFeePerGas: string;
+  maxPriorityFeePerGas: string;
   description: string;
 }
 
@@ -25,16 +31,38 @@ export interface SignRequest {
   data: Hex;
   value: bigint;
   chainId: number;
+  type: 'eip1559';
+  nonce: number;
+  gas: bigint;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
 }
+
+const wholeNumber = /^\d+$/;
 
 /** Maps one API unsigned transaction to the request viem's signTransaction/sendTransaction takes. */
 export function toSignRequest(tx: UnsignedTransaction): SignRequest {
   if (!isAddress(tx.from, { strict: false })) throw new Error(`The API's transaction "${tx.description}" has an invalid sender ${tx.from}.`);
   if (!isAddress(tx.to, { strict: false })) throw new Error(`The API's transaction "${tx.description}" has an invalid recipient ${tx.to}.`);
   if (!isHex(tx.data)) throw new Error(`The API's transaction "${tx.description}" has data that is not hex.`);
-  if (!/^\d+$/.test(tx.value)) throw new Error(`The API's transaction "${tx.description}" has a value that is not a whole number of wei: ${tx.value}.`);
+  if (!wholeNumber.test(tx.value)) throw new Error(`The API's transaction "${tx.description}" has a value that is not a whole number of wei: ${tx.value}.`);
   if (!Number.isSafeInteger(tx.chainId) || tx.chainId <= 0) throw new Error(`The API's transaction "${tx.description}" has an invalid chain id ${tx.chainId}.`);
-  return { account: getAddress(tx.from), to: getAddress(tx.to), data: tx.data, value: BigInt(tx.value), chainId: tx.chainId };
+  if (!Number.isSafeInteger(tx.nonce) || tx.nonce < 0) throw new Error(`The API's transaction "${tx.description}" has an invalid nonce ${tx.nonce}.`);
+  for (const field of ['gas', 'maxFeePerGas', 'maxPriorityFeePerGas'] as const) {
+    if (!wholeNumber.test(tx[field])) throw new Error(`The API's transaction "${tx.description}" has a ${field} that is not a whole number: ${tx[field]}.`);
+  }
+  return {
+    account: getAddress(tx.from),
+    to: getAddress(tx.to),
+    data: tx.data,
+    value: BigInt(tx.value),
+    chainId: tx.chainId,
+    type: 'eip1559',
+    nonce: tx.nonce,
+    gas: BigInt(tx.gas),
+    maxFeePerGas: BigInt(tx.maxFeePerGas),
+    maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas),
+  };
 }
 
 export const sameAddress = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();

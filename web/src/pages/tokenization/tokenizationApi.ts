@@ -1,5 +1,6 @@
 import { request } from '../../api/client';
 import type { Money } from '../../api/types';
+import type { UnsignedTransaction } from './ownWallet';
 
 export interface Offering {
   id: string;
@@ -36,7 +37,7 @@ export interface TokenizedProperty {
 export interface ActionResult {
   status: 'done' | 'sign';
   transactions: { hash: string; blockNumber: string; description: string }[];
-  unsignedTransactions: { from: string; to: string; data: string; value: string; chainId: number; description: string }[];
+  unsignedTransactions: UnsignedTransaction[];
 }
 
 export interface Wallet {
