@@ -78,6 +78,8 @@ export function buildPool(table: SalesTable, market: MarketIndex): NeighbourPool
 }
 
 const levelScratch = new Float64Array(CANDIDATES);
+const scoreScratch = new Float64Array(CANDIDATES);
+const orderScratch = new Int32Array(CANDIDATES);
 
 /** Neighbourhood features of one place (and size), writing into out (neighbourFeatureNames order). */
 export function neighbourFeatures(pool: NeighbourPool, latitude: number, longitude: number, logSize: number, out: Float64Array, offset: number, accept?: (i: number) => boolean): void {
@@ -95,7 +97,24 @@ export function neighbourFeatures(pool: NeighbourPool, latitude: number, longitu
   const byPlace = found.map((f) => f.index);
   for (const k of LEVEL_COUNTS) out[at++] = level(pool.logPrice, byPlace, k);
   for (const k of LEVEL_COUNTS) out[at++] = level(pool.logUnitPrice, byPlace, k);
-  const byPlaceAndSize = comparableOrder(pool, found, logSize).map((c) => c.index);
+  // The same order as comparableOrder, without its objects (this runs for every training sale).
+  const n = found.length;
+  const score = scoreScratch;
+  const order = orderScratch;
+  for (let r = 0; r < n; r++) {
+    const f = found[r]!;
+    const ds = Number.isNaN(logSize) || Number.isNaN(pool.logSize[f.index]!) ? 0 : SIZE_KM * (pool.logSize[f.index]! - logSize);
+    const sc = Math.sqrt(f.km * f.km + ds * ds);
+    let j = r - 1;
+    while (j >= 0 && (score[j]! > sc || (score[j]! === sc && order[j]! > f.index))) {
+      score[j + 1] = score[j]!;
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    score[j + 1] = sc;
+    order[j + 1] = f.index;
+  }
+  const byPlaceAndSize = Array.from(order.subarray(0, Math.min(n, COMPARABLE_COUNTS[COMPARABLE_COUNTS.length - 1]!)));
   for (const k of COMPARABLE_COUNTS) out[at++] = level(pool.logUnitPrice, byPlaceAndSize, k);
   out[at] = found.length >= 50 ? found[49]!.km : found.length > 0 ? found[found.length - 1]!.km : Number.NaN;
 }

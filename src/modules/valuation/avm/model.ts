@@ -220,6 +220,16 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
     const logSize = fitSize && fitSize[i]! > 0 ? Math.log(fitSize[i]!) : Number.NaN;
     neighbourFeatures(pool, fit.latitude[i]!, fit.longitude[i]!, logSize, row, at, (j) => folds[j] !== folds[i]);
   }
+  // The calibration sales' feature rows, as a subject's (neighbours from every fitted sale).
+  const calLog = Float64Array.from(calibration.price, Math.log);
+  const calX = new Float64Array(calibration.price.length * cols);
+  const calSize = sizeValues(calibration);
+  for (let i = 0; i < calibration.price.length; i++) {
+    const row = calX.subarray(i * cols, (i + 1) * cols);
+    calibration.columns.forEach((_, c) => (row[c] = calibration.values[c]![i]!));
+    const at = placeAndTime(calibration.latitude[i]!, calibration.longitude[i]!, calibration.soldAt[i]!, row, calibration.columns.length);
+    neighbourFeatures(pool, calibration.latitude[i]!, calibration.longitude[i]!, calSize && calSize[i]! > 0 ? Math.log(calSize[i]!) : Number.NaN, row, at);
+  }
   phase('features');
   const logPrice = Float64Array.from(fit.price, Math.log);
   // The boosting loop keeps the training rows' predictions: no second pass over 700 trees.
@@ -238,14 +248,9 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
 
   const draft = new Avm({ table: fit, market, gbdt, fitted, blend: { beta: 0, k: 8 }, conformal: SplitConformal.fromJSON({ coverage: 0.8, quantile: 0, calibrationSize: 0, normalized: false }), domain: domainOf(fit, pool, gbdt, names), calibrationSize: 0 }, pool);
   // Model values and comparables of the calibration sales, valued at their sale dates.
-  const calLog = Float64Array.from(calibration.price, Math.log);
-  const calSize = sizeValues(calibration);
-  const modelLog = new Float64Array(calibration.price.length);
+  const modelLog = gbdt.predictMatrix({ rows: calibration.price.length, cols, values: calX });
   const comps: { index: number; weight: number }[][] = [];
   for (let i = 0; i < calibration.price.length; i++) {
-    const encoded = calibration.values.map((v) => v[i]!);
-    const row = draft.featureRow(encoded, calibration.latitude[i]!, calibration.longitude[i]!, calibration.soldAt[i]!);
-    modelLog[i] = gbdt.predict(row);
     comps.push(draft.comparables(calibration.latitude[i]!, calibration.longitude[i]!, calSize ? calSize[i]! : Number.NaN, 20));
   }
   // k and β on the calibration sales: the mean residual of the first k comparables, weighted.
