@@ -3,7 +3,8 @@
  * request ids, metrics, problem+json) serves the SAME handler — read one listing — twice:
  *   - gated:   under /api, through the full gateway: session lookup (identity, device binding),
  *              the route's policy (tenant standing from the query's organization, viewer role),
- *              and a risk re-assessment (the route is `sensitive`), exactly as app.ts wires it;
+ *              and a risk re-assessment (the route is `sensitive`), exactly as app.ts wires it,
+ *              with identity's and the risk engine's per-node caches as in production;
  *   - ungated: outside /api, no authentication, no policy, no risk.
  * Both measured in the same run, alternating, against PostgreSQL when reachable (PGlite
  * otherwise). Writes bench/results/auth.json. Not part of `npm test`.
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
     const n = best(withoutRisk);
     const result = {
       benchmark: 'auth',
-      description: 'GET one listing through the full policy gateway (session lookup + policy with tenant standing + risk re-assessment) vs the same handler without it, same server, same run; gatedWithoutRisk is the gateway on a non-sensitive route (no risk re-assessment)',
+      description: 'GET one listing through the full policy gateway (session lookup + policy with tenant standing + risk re-assessment) vs the same handler without it, same server, same run; gatedWithoutRisk is the gateway on a non-sensitive route (no risk re-assessment). One session, so after the first request the per-node caches of the gateway (sessions, roles, risk profiles; AUTH_CACHE_TTL_SECONDS) answer every lookup, as they do for any session making more than one request per lifetime. cpuMicrosPerRequest is the CPU of the whole process (server and autocannon) per request; cpuCost compares it gated vs ungated',
       database: domus.platform.database.kind,
       connections,
       durationSeconds: duration,
