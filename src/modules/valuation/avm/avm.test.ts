@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseAvm, serializeAvm, AvmFormatError } from './format.js';
 import { propertyValues, salesFromProperties } from './listings-sales.js';
-import { driftAt, fitDrift, trainAvm } from './model.js';
+import { driftAt, fitDrift, trainAvm, trainingFeatures } from './model.js';
+import { featureNames, foldsOf, marketIndex, marketIndexes } from './features.js';
 import { createRng, normal } from '../../../ml/index.js';
 import { selectSales } from './sales.js';
 import { syntheticSales } from './synthetic-sales.js';
@@ -102,5 +103,35 @@ describe('the blend\'s market shift and drift', () => {
     const before = fitDrift(Float64Array.from(days, (d) => 0.001 * d), Float64Array.from(days, (d) => -Math.abs(d)));
     expect(before.perDay).toBeUndefined();
     expect(driftAt({ beta: 0, k: 5, ...before }, Date.UTC(2030, 0, 1))).toBe(before.shift);
+  });
+});
+
+describe('out-of-fold training features', () => {
+  it('a sale\'s own price never reaches its feature row — not through its neighbours, nor through the market index — while it does reach other sales\'', () => {
+    const base = selectSales(table, Uint32Array.from({ length: 600 }, (_, i) => i));
+    const folds = foldsOf(600, 5, 7);
+    const rowOf = (x: Float64Array, i: number) => Array.from(x.subarray(i * featureNames(base).length, (i + 1) * featureNames(base).length));
+    const before = trainingFeatures(base, folds, marketIndexes(base, folds, 5).byFold);
+    for (const i of [3, 250, 599]) {
+      const price = Float64Array.from(base.price);
+      price[i] = price[i]! * 5;
+      const changed = { ...base, price };
+      const after = trainingFeatures(changed, folds, marketIndexes(changed, folds, 5).byFold);
+      expect(rowOf(after, i)).toEqual(rowOf(before, i));
+      const others = Array.from({ length: 600 }, (_, j) => j).filter((j) => j !== i && rowOf(after, j).some((v, c) => !Object.is(v, rowOf(before, j)[c])));
+      expect(others.length).toBeGreaterThan(0);
+      expect(others.every((j) => folds[j] !== folds[i])).toBe(true);
+    }
+  });
+
+  it('the full market index is the one marketIndex gives, and each fold\'s index differs from it', () => {
+    const folds = foldsOf(table.price.length, 5, 11);
+    const { full, byFold } = marketIndexes(table, folds, 5);
+    expect(full).toEqual(marketIndex(table, 11));
+    expect(byFold).toHaveLength(5);
+    for (const index of byFold) {
+      expect(index.values).toHaveLength(full.values.length);
+      expect(index.values).not.toEqual(full.values);
+    }
   });
 });

@@ -62,7 +62,8 @@ export function sizeValues(table: SalesTable): Float64Array | null {
   return c >= 0 ? table.values[c]! : null;
 }
 
-export function buildPool(table: SalesTable, market: MarketIndex): NeighbourPool {
+/** `index` may be passed when already built over the same table's places. */
+export function buildPool(table: SalesTable, market: MarketIndex, index?: SpatialIndex): NeighbourPool {
   const size = sizeValues(table);
   const n = table.price.length;
   const logPrice = new Float64Array(n);
@@ -74,7 +75,7 @@ export function buildPool(table: SalesTable, market: MarketIndex): NeighbourPool
     logSize[i] = size && size[i]! > 0 ? Math.log(size[i]!) : Number.NaN;
     logUnitPrice[i] = today - logSize[i]!;
   }
-  return { index: SpatialIndex.build(table.latitude, table.longitude), logPrice, logUnitPrice, logSize };
+  return { index: index ?? SpatialIndex.build(table.latitude, table.longitude), logPrice, logUnitPrice, logSize };
 }
 
 const levelScratch = new Float64Array(CANDIDATES);
@@ -162,36 +163,68 @@ export function placeAndTime(latitude: number, longitude: number, time: number, 
  * months without sales. Only the table's own prices are read.
  */
 export function marketIndex(table: SalesTable, seed: number): MarketIndex {
+  return marketIndexes(table, foldsOf(table.price.length, 5, seed), 0).full;
+}
+
+/**
+ * The market index of all the sales, and (with `folds` > 0) one per fold that no price of the
+ * fold has reached: built from the other folds' sales only, each measured against neighbours
+ * outside both its own fold and the left-out one. The training rows of a fold bring their
+ * neighbours' prices to today with their fold's index, so a sale's own price never enters its
+ * features, not even through the time adjustment. One search for the 25 nearest other-fold
+ * sales per sale serves every index.
+ */
+export function marketIndexes(table: SalesTable, foldOf: Int32Array, folds: number): { full: MarketIndex; byFold: MarketIndex[] } {
   const n = table.price.length;
   const times = Array.from(table.soldAt).filter(Number.isFinite);
-  if (times.length === 0) return { firstMonth: 0, values: [] };
+  if (times.length === 0) return { full: { firstMonth: 0, values: [] }, byFold: Array.from({ length: folds }, () => ({ firstMonth: 0, values: [] })) };
   const first = Math.min(...times.map(monthOf));
   const last = Math.max(...times.map(monthOf));
-  const flat: MarketIndex = { firstMonth: first, values: new Array<number>(last - first + 1).fill(0) };
+  const months = last - first + 1;
+  const flat: MarketIndex = { firstMonth: first, values: new Array<number>(months).fill(0) };
   const pool = buildPool(table, flat);
   const target = pool.logUnitPrice.some((v) => !Number.isNaN(v)) ? pool.logUnitPrice : pool.logPrice;
-  const folds = foldsOf(n, 5, seed);
-  const sum = new Float64Array(last - first + 1);
-  const count = new Float64Array(last - first + 1);
+  // sums[0] is the full index; sums[1 + f] leaves fold f out.
+  const sum = Array.from({ length: folds + 1 }, () => new Float64Array(months));
+  const count = Array.from({ length: folds + 1 }, () => new Float64Array(months));
   const scratch = new Float64Array(15);
+  const level = (found: readonly { index: number }[], skipFold: number): number => {
+    let m = 0;
+    for (const f of found) {
+      if (m === 15) break;
+      if (skipFold >= 0 && foldOf[f.index] === skipFold) continue;
+      if (!Number.isNaN(target[f.index]!)) scratch[m++] = target[f.index]!;
+    }
+    return m === 0 ? Number.NaN : medianInPlace(scratch.subarray(0, m));
+  };
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(table.soldAt[i]!) || Number.isNaN(target[i]!)) continue;
-    const found = pool.index.nearest(table.latitude[i]!, table.longitude[i]!, 15, (j) => folds[j] !== folds[i]);
-    let m = 0;
-    for (const f of found) if (!Number.isNaN(target[f.index]!)) scratch[m++] = target[f.index]!;
-    if (m === 0) continue;
+    const found = pool.index.nearest(table.latitude[i]!, table.longitude[i]!, folds > 0 ? 25 : 15, (j) => foldOf[j] !== foldOf[i]);
     const month = monthOf(table.soldAt[i]!) - first;
-    sum[month]! += target[i]! - medianInPlace(scratch.subarray(0, m));
-    count[month]!++;
+    const full = level(found, -1);
+    if (!Number.isNaN(full)) {
+      sum[0]![month]! += target[i]! - full;
+      count[0]![month]!++;
+    }
+    for (let f = 0; f < folds; f++) {
+      if (foldOf[i] === f) continue;
+      const without = level(found, f);
+      if (Number.isNaN(without)) continue;
+      sum[1 + f]![month]! += target[i]! - without;
+      count[1 + f]![month]!++;
+    }
   }
-  const values: number[] = [];
-  let carried = 0;
-  for (let m = 0; m <= last - first; m++) {
-    if (count[m]! > 0) carried = sum[m]! / (count[m]! + 20);
-    values.push(carried);
-  }
-  const reference = values[values.length - 1]!;
-  return { firstMonth: first, values: values.map((v) => v - reference) };
+  const index = (s: Float64Array, c: Float64Array): MarketIndex => {
+    const values: number[] = [];
+    let carried = 0;
+    for (let m = 0; m < months; m++) {
+      if (c[m]! > 0) carried = s[m]! / (c[m]! + 20);
+      values.push(carried);
+    }
+    const reference = values[values.length - 1]!;
+    return { firstMonth: first, values: values.map((v) => v - reference) };
+  };
+  return { full: index(sum[0]!, count[0]!), byFold: Array.from({ length: folds }, (_, f) => index(sum[1 + f]!, count[1 + f]!)) };
 }
 
 /** Fold of each row, seeded: row i is in fold folds[i]. */

@@ -13,7 +13,7 @@
  * holds for exactly these predictions.
  */
 import { createRng, permutation, SplitConformal, trainGbdt, type GbdtModel, type GbdtParams } from '../../../ml/index.js';
-import { buildPool, comparableOrder, sizeValues, featureNames, foldsOf, marketIndex, neighbourFeatureNames, neighbourFeatures, placeAndTime, CANDIDATES, type MarketIndex, type NeighbourPool } from './features.js';
+import { buildPool, comparableOrder, marketIndexes, sizeValues, featureNames, foldsOf, neighbourFeatureNames, neighbourFeatures, placeAndTime, CANDIDATES, type MarketIndex, type NeighbourPool } from './features.js';
 import { selectSales, type SalesTable } from './sales.js';
 
 export interface AvmTrainOptions {
@@ -205,21 +205,13 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
     options.onPhase?.(name, now - mark);
     mark = now;
   };
-  const market = marketIndex(fit, seed);
+  const folds = foldsOf(fit.price.length, 5, seed);
+  const { full: market, byFold } = marketIndexes(fit, folds, 5);
   phase('index');
   const pool = buildPool(fit, market);
   const names = featureNames(fit);
   const cols = names.length;
-  const x = new Float64Array(fit.price.length * cols);
-  const folds = foldsOf(fit.price.length, 5, seed);
-  const fitSize = sizeValues(fit);
-  for (let i = 0; i < fit.price.length; i++) {
-    const row = x.subarray(i * cols, (i + 1) * cols);
-    fit.columns.forEach((_, c) => (row[c] = fit.values[c]![i]!));
-    const at = placeAndTime(fit.latitude[i]!, fit.longitude[i]!, fit.soldAt[i]!, row, fit.columns.length);
-    const logSize = fitSize && fitSize[i]! > 0 ? Math.log(fitSize[i]!) : Number.NaN;
-    neighbourFeatures(pool, fit.latitude[i]!, fit.longitude[i]!, logSize, row, at, (j) => folds[j] !== folds[i]);
-  }
+  const x = trainingFeatures(fit, folds, byFold, pool);
   // The calibration sales' feature rows, as a subject's (neighbours from every fitted sale).
   const calLog = Float64Array.from(calibration.price, Math.log);
   const calX = new Float64Array(calibration.price.length * cols);
@@ -291,6 +283,28 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
   allFitted.set(fitted);
   allFitted.set(modelLog, fitted.length);
   return new Avm({ ...draft.parts, table: all, fitted: allFitted, blend, conformal, calibrationSize: calibration.price.length });
+}
+
+/**
+ * The training rows' feature matrix, out of fold: the rows of fold f see only the sales of the
+ * other folds, brought to today by the index that left fold f out (marketIndexes), so no row's
+ * features contain its own price in any way.
+ */
+export function trainingFeatures(fit: SalesTable, folds: Int32Array, byFold: readonly MarketIndex[], pool?: NeighbourPool): Float64Array {
+  const names = featureNames(fit);
+  const cols = names.length;
+  const x = new Float64Array(fit.price.length * cols);
+  const index = pool?.index;
+  const pools = byFold.map((m) => buildPool(fit, m, index));
+  const fitSize = sizeValues(fit);
+  for (let i = 0; i < fit.price.length; i++) {
+    const row = x.subarray(i * cols, (i + 1) * cols);
+    for (let c = 0; c < fit.columns.length; c++) row[c] = fit.values[c]![i]!;
+    const at = placeAndTime(fit.latitude[i]!, fit.longitude[i]!, fit.soldAt[i]!, row, fit.columns.length);
+    const logSize = fitSize && fitSize[i]! > 0 ? Math.log(fitSize[i]!) : Number.NaN;
+    neighbourFeatures(pools[folds[i]!]!, fit.latitude[i]!, fit.longitude[i]!, logSize, row, at, (j) => folds[j] !== folds[i]);
+  }
+  return x;
 }
 
 function domainOf(table: SalesTable, pool: NeighbourPool, gbdt: GbdtModel, names: readonly string[]): AvmDomain {
