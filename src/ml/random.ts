@@ -10,6 +10,8 @@ export interface Rng {
   next(): number;
   /** An integer in [0, bound). */
   below(bound: number): number;
+  /** out[0..count) = the next `count` values of next(), without a call per value (hot loops). */
+  fill(out: Float64Array, count?: number): void;
 }
 
 export function createRng(seed: number): Rng {
@@ -21,7 +23,18 @@ export function createRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, below: (bound) => Math.floor(next() * bound) };
+  const fill = (out: Float64Array, count = out.length): void => {
+    let s = state;
+    for (let i = 0; i < count; i++) {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    }
+    state = s;
+  };
+  return { next, below: (bound) => Math.floor(next() * bound), fill };
 }
 
 /** Fisher–Yates shuffle of 0..n-1. */

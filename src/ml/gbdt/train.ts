@@ -156,6 +156,8 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
   });
 }
 
+let uniforms = new Float64Array(0);
+
 /** Bagging: exactly round(n·fraction) rows, in increasing order (selection sampling, Knuth's Algorithm S). */
 function sampleRows(n: number, fraction: number, rng: Rng, rows: Uint32Array, inBag: Uint8Array): number {
   if (fraction >= 1) {
@@ -163,9 +165,11 @@ function sampleRows(n: number, fraction: number, rng: Rng, rows: Uint32Array, in
     return n;
   }
   const wanted = Math.max(1, Math.round(n * fraction));
+  if (uniforms.length < n) uniforms = new Float64Array(n);
+  rng.fill(uniforms, n); // the same draws as n calls of rng.next(), without the calls
   let chosen = 0;
   for (let i = 0; i < n; i++) {
-    const take = rng.next() * (n - i) < wanted - chosen;
+    const take = uniforms[i]! * (n - i) < wanted - chosen;
     inBag[i] = take ? 1 : 0;
     if (take) rows[chosen++] = i;
   }
