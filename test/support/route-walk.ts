@@ -164,6 +164,7 @@ export function sample(schema: JsonSchema | undefined, fixtures: WalkFixtures, n
       if (schema.format === 'email') return `walk-${randomUUID().slice(0, 8)}@example.test`;
       if (schema.format === 'date-time') return '2099-01-01T00:00:00Z';
       if (schema.format === 'date') return '2026-06-30';
+      if (String(schema.pattern ?? '') === '^0x[0-9a-fA-F]{40}$') return `0x${'11'.repeat(20)}`; // an EVM address
       const digits = /^\^\\d\{(\d+)(?:,\d*)?\}\$$/.exec(String(schema.pattern ?? ''));
       if (digits) return '0'.repeat(Number(digits[1]));
       const length = Math.max(Number(schema.minLength ?? 1), 1);

@@ -1,5 +1,6 @@
 import type { ModuleRegistration, PlatformServices } from '../../platform/services';
 import type { OrganizationAccess } from '../identity';
+import { ComplianceAgentService } from './agent.service';
 import { CustodialKeys } from './custodial-keys';
 import { InvestorsService } from './investors.service';
 import { ChainBootstrap } from './tokenization.context';
@@ -16,6 +17,7 @@ export interface TokenizationModule extends ModuleRegistration {
   tokenization: TokenizationService;
   trading: TradingService;
   investors: InvestorsService;
+  agent: ComplianceAgentService;
   /** The chain, opened on first use (tests call it to reach the chain and the indexer). */
   chain: ChainBootstrap;
 }
@@ -70,6 +72,7 @@ export function createTokenizationModule(platform: PlatformServices, deps: Token
     recordPeriodSeconds: config.CHAIN_RECORD_PERIOD_SECONDS,
   });
   const trading = new TradingService(tokenization);
+  const agent = new ComplianceAgentService(tokenization);
   if (background) {
     bootstrap.get().catch((error: unknown) => logger.error({ err: error }, 'tokenization: the chain could not be opened; tokenization requests answer 503 until it can'));
   }
@@ -78,8 +81,9 @@ export function createTokenizationModule(platform: PlatformServices, deps: Token
     tokenization,
     trading,
     investors,
+    agent,
     chain: bootstrap,
-    routes: tokenizationRoutes({ tokenization, trading, investors }),
+    routes: tokenizationRoutes({ tokenization, trading, investors, agent, audit: platform.audit }),
     stop: async () => {
       stopped = true;
       if (retryTimer) clearTimeout(retryTimer);

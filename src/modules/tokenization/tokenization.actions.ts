@@ -72,6 +72,11 @@ export function toAppError(error: unknown, action: string): Error {
       RentDistributorEligibleSupplyTooLow: () => tokenizationErrors.RENT_NOT_DEPOSITABLE(`Cannot ${action}: no shares are eligible for rent yet (${described}); shares delivered this record period earn from the next record date.`),
       RentDistributorHolderFrozen: () => tokenizationErrors.COMPLIANCE_RULE_FAILED(`Cannot ${action}: the wallet is frozen, its rent waits for a recovery (rule SenderFrozen).`, [], { rule: 'SenderFrozen', ruleCode: 3 }),
       MarketInvalidOrder: () => tokenizationErrors.ORDER_NOT_FILLABLE(`Cannot ${action}: ${described}.`),
+      SharesFreezeExceedsBalance: () => tokenizationErrors.AGENT_ACTION_REFUSED(`Cannot ${action}: the wallet holds ${String(args[1])} share units, fewer than the ${String(args[2])} that would be frozen.`),
+      SharesUnfreezeExceedsFrozen: () => tokenizationErrors.AGENT_ACTION_REFUSED(`Cannot ${action}: only ${String(args[1])} share units of the wallet are frozen.`),
+      SharesRecoveryTargetNotEmpty: () => tokenizationErrors.AGENT_ACTION_REFUSED(`Cannot ${action}: the new wallet ${String(args[0])} already holds shares; recover into an empty wallet.`),
+      SharesInvalidRecovery: () => tokenizationErrors.AGENT_ACTION_REFUSED(`Cannot ${action}: the lost and the new wallet must be two different, non-zero addresses.`),
+      SharesSystemAccount: () => tokenizationErrors.AGENT_ACTION_REFUSED(`Cannot ${action}: ${String(args[0])} is a platform contract (offering or market), not an investor wallet.`),
     };
     const factory = mapped[errorName];
     if (factory) return factory();

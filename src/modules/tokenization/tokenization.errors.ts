@@ -29,6 +29,8 @@ export const tokenizationErrors = defineErrors({
   NOTHING_TO_CLAIM: { status: 409, title: 'No rent to claim' },
   RENT_NOT_DEPOSITABLE: { status: 409, title: 'Rent cannot be deposited yet' },
   SANDBOX_ONLY: { status: 409, title: 'Only available with the sandbox stablecoin' },
+  AGENT_ACTION_REFUSED: { status: 409, title: 'The compliance action does not fit the wallets\' current state' },
+  RECOVERY_WALLET_MISMATCH: { status: 422, title: 'A recovery moves shares only between wallets of the same verified investor' },
   /** A compliance rule of the share token (the `rule` extension names it; see TransferRule). */
   COMPLIANCE_RULE_FAILED: { status: 422, title: 'The transfer breaks a compliance rule' },
   TRANSACTION_INVALID: { status: 400, title: 'The signed transaction is not acceptable' },

@@ -1,13 +1,23 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { actorOf, type AuditLog } from '../../platform/audit';
+import { AppError } from '../../platform/errors';
 import { problemResponses } from '../../platform/http';
 import { policy } from '../../platform/policy';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ComplianceAgentService } from './agent.service';
 import { requireUser } from '../identity';
 import { linkMessage, type InvestorsService } from './investors.service';
 import {
   actionResultSchema,
+  agentForcedTransferBody,
+  agentFreezeBody,
+  agentFreezeSharesBody,
+  agentPauseBody,
+  agentRecoveryBody,
+  agentWalletQuery,
+  agentWalletStateSchema,
   cancelOrderBody,
   chainInfoSchema,
   claimBody,
@@ -47,9 +57,40 @@ const investor = (extra = {}) => policy.self("the caller's own wallets and ident
 /** Moves money from a custodial wallet or the operator: a recent second factor and a risk check. */
 const money = { sensitive: true, stepUp };
 
+/**
+ * Audits a money or compliance action (issue 3: money-related actions are in the tamper-evident
+ * log): the outcome, the transactions it mined (or prepared for the user's wallet), the error code
+ * when it failed. Written after the chain answered — a chain transaction cannot share a database
+ * transaction — and quietly, so an audit outage never turns a mined transaction into an error.
+ */
+function auditor(audit: AuditLog | undefined) {
+  return async <T>(request: FastifyRequest, action: string, target: { type: string; id: string }, details: Record<string, unknown>, work: () => Promise<T>): Promise<T> => {
+    const base = { action, actor: actorOf(request.auth), target, ip: request.ip, requestId: request.id };
+    try {
+      const result = await work();
+      const outcome = result as { status?: string; transactions?: { hash: string }[]; unsignedTransactions?: unknown[] };
+      await audit?.recordQuietly({
+        ...base,
+        outcome: 'success',
+        details: {
+          ...details,
+          ...(outcome.status ? { status: outcome.status } : {}),
+          ...(outcome.transactions ? { transactions: outcome.transactions.map((tx) => tx.hash) } : {}),
+          ...(outcome.unsignedTransactions?.length ? { preparedForWallet: outcome.unsignedTransactions.length } : {}),
+        },
+      });
+      return result;
+    } catch (error) {
+      await audit?.recordQuietly({ ...base, outcome: 'failure', details: { ...details, error: error instanceof AppError ? error.code : 'INTERNAL' } });
+      throw error;
+    }
+  };
+}
+
 /** Tokenization under /api/v1/tokenization (docs/tokenization.md, "API"). */
-export function tokenizationRoutes(services: { tokenization: TokenizationService; trading: TradingService; investors: InvestorsService }): FastifyPluginAsync {
-  const { tokenization, trading, investors } = services;
+export function tokenizationRoutes(services: { tokenization: TokenizationService; trading: TradingService; investors: InvestorsService; agent: ComplianceAgentService; audit?: AuditLog }): FastifyPluginAsync {
+  const { tokenization, trading, investors, agent } = services;
+  const audited = auditor(services.audit);
   return async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const tags = ['tokenization'];
@@ -98,7 +139,7 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
         tags, summary: 'Finalize after the deadline: deliver shares and pay proceeds on success, refund custodial buyers on failure (admins)',
         params: idParams, response: { 200: offeringSchema, ...problemResponses(400, 401, 403, 404, 409, ...chainProblems) },
       },
-    }, async (request) => tokenization.finalizeOffering(request.auth, request.params.id));
+    }, async (request) => audited(request, 'tokenization.offering.finalized', { type: 'offering', id: request.params.id }, {}, () => tokenization.finalizeOffering(request.auth, request.params.id)));
 
     app.post(`${base}/offerings/:id/purchases`, {
       config: { policy: investor(money) },
@@ -108,7 +149,7 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
       },
     }, async (request, reply) =>
       replayed(reply, await trading.idempotent(`purchase ${request.params.id} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
-        trading.purchase(request.auth, request.params.id, request.body))));
+        audited(request, 'tokenization.shares.purchased', { type: 'offering', id: request.params.id }, { shares: request.body.shares }, () => trading.purchase(request.auth, request.params.id, request.body)))));
 
     app.post(`${base}/offerings/:id/settle`, {
       config: { policy: investor() },
@@ -116,7 +157,7 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
         tags, summary: 'After finalization: deliver your undelivered shares, or refund your purchase of a failed offering',
         params: idParams, body: claimBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 404, 409, 422, ...chainProblems) },
       },
-    }, async (request) => tokenization.settleOffering(request.auth, request.params.id, request.body.wallet));
+    }, async (request) => audited(request, 'tokenization.offering.settled', { type: 'offering', id: request.params.id }, {}, () => tokenization.settleOffering(request.auth, request.params.id, request.body.wallet)));
 
     app.post(`${base}/properties/:id/rent-deposits`, {
       config: { policy: issuer(money) },
@@ -126,7 +167,8 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
       },
     }, async (request, reply) =>
       replayed(reply, await trading.idempotent(`rent-deposit ${request.params.id} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
-        trading.depositRent(request.auth, request.params.id, request.body.amount.amountMinor))));
+        audited(request, 'tokenization.rent.deposited', { type: 'tokenized_property', id: request.params.id }, { amountMinor: request.body.amount.amountMinor }, () =>
+          trading.depositRent(request.auth, request.params.id, request.body.amount.amountMinor)))));
 
     app.post(`${base}/properties/:id/claims`, {
       config: { policy: investor(money) },
@@ -136,7 +178,7 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
       },
     }, async (request, reply) =>
       replayed(reply, await trading.idempotent(`claim ${request.params.id} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
-        trading.claimRent(request.auth, request.params.id, request.body.wallet))));
+        audited(request, 'tokenization.rent.claimed', { type: 'tokenized_property', id: request.params.id }, {}, () => trading.claimRent(request.auth, request.params.id, request.body.wallet)))));
 
     // ---- secondary market --------------------------------------------------------------------------
     app.get(`${base}/properties/:id/orders`, {
@@ -155,7 +197,8 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
       },
     }, async (request, reply) =>
       replayed(reply, await trading.idempotent(`order ${request.params.id} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
-        trading.placeOrder(request.auth, request.params.id, request.body))));
+        audited(request, 'tokenization.order.placed', { type: 'tokenized_property', id: request.params.id }, { side: request.body.side, shares: request.body.shares }, () =>
+          trading.placeOrder(request.auth, request.params.id, request.body)))));
 
     app.post(`${base}/properties/:id/orders/:orderId/fill`, {
       config: { policy: investor(money) },
@@ -165,7 +208,8 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
       },
     }, async (request, reply) =>
       replayed(reply, await trading.idempotent(`fill ${request.params.id}/${request.params.orderId} user:${requireUser(request.auth)}`, request.headers['idempotency-key'], request.body, () =>
-        trading.fillOrder(request.auth, request.params.id, request.params.orderId, request.body))));
+        audited(request, 'tokenization.order.filled', { type: 'tokenized_property', id: request.params.id }, { orderId: request.params.orderId, shares: request.body.shares }, () =>
+          trading.fillOrder(request.auth, request.params.id, request.params.orderId, request.body)))));
 
     app.post(`${base}/properties/:id/orders/:orderId/cancel`, {
       config: { policy: investor() },
@@ -173,7 +217,8 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
         tags, summary: 'Cancel your order (a buy order refunds its escrow)',
         params: orderParams, body: cancelOrderBody, response: { 200: actionResultSchema, ...problemResponses(400, 401, 404, 409, ...chainProblems) },
       },
-    }, async (request) => trading.cancelOrder(request.auth, request.params.id, request.params.orderId, request.body.wallet));
+    }, async (request) => audited(request, 'tokenization.order.cancelled', { type: 'tokenized_property', id: request.params.id }, { orderId: request.params.orderId }, () =>
+      trading.cancelOrder(request.auth, request.params.id, request.params.orderId, request.body.wallet)));
 
     app.post(`${base}/transactions`, {
       config: { policy: investor({ sensitive: true }) },
@@ -181,7 +226,45 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
         tags, summary: 'Relay a transaction signed by your own linked wallet (simulated first; compliance failures are 4xx)',
         body: signedTransactionBody, response: { 200: relayResultSchema, ...problemResponses(400, 401, 404, 409, 422, ...chainProblems) },
       },
-    }, async (request) => trading.relay(request.auth, request.body.signedTransaction as `0x${string}`));
+    }, async (request) => audited(request, 'tokenization.transaction.relayed', { type: 'user', id: requireUser(request.auth) }, {}, () => trading.relay(request.auth, request.body.signedTransaction as `0x${string}`)));
+
+    // ---- compliance agent (ERC-3643): the admins of the issuing organization -------------------------
+    const agentTarget = (id: string) => ({ type: 'tokenized_property', id });
+    const agentProblems = problemResponses(400, 401, 403, 404, 409, 422, ...chainProblems);
+    app.get(`${base}/properties/:id/agent/wallets`, {
+      config: { policy: issuer() },
+      schema: { tags, summary: "A wallet's shares, freezes and verification, and whether transfers are paused (admins)", params: idParams, querystring: agentWalletQuery, response: { 200: agentWalletStateSchema, ...problemResponses(400, 401, 403, 404, 503) } },
+    }, async (request) => agent.walletState(request.auth, request.params.id, request.query.wallet));
+
+    app.post(`${base}/properties/:id/agent/freeze`, {
+      config: { policy: issuer(money) },
+      schema: { tags, summary: 'Freeze or unfreeze a whole wallet: a frozen wallet can neither send nor receive shares, its rent waits (admins; audited with the reason)', params: idParams, body: agentFreezeBody, response: { 200: actionResultSchema, ...agentProblems } },
+    }, async (request) => audited(request, `tokenization.agent.wallet_${request.body.frozen ? 'frozen' : 'unfrozen'}`, agentTarget(request.params.id), { wallet: request.body.wallet, reason: request.body.reason }, () =>
+      agent.setFrozen(request.auth, request.params.id, request.body)));
+
+    app.post(`${base}/properties/:id/agent/freeze-shares`, {
+      config: { policy: issuer(money) },
+      schema: { tags, summary: 'Freeze (or release) part of the shares of a wallet (admins; audited with the reason)', params: idParams, body: agentFreezeSharesBody, response: { 200: actionResultSchema, ...agentProblems } },
+    }, async (request) => audited(request, `tokenization.agent.shares_${request.body.frozen ? 'frozen' : 'released'}`, agentTarget(request.params.id), { wallet: request.body.wallet, shares: request.body.shares, reason: request.body.reason }, () =>
+      agent.freezeShares(request.auth, request.params.id, request.body)));
+
+    app.post(`${base}/properties/:id/agent/pause`, {
+      config: { policy: issuer(money) },
+      schema: { tags, summary: 'Pause or resume all investor transfers of the shares (admins; audited with the reason)', params: idParams, body: agentPauseBody, response: { 200: actionResultSchema, ...agentProblems } },
+    }, async (request) => audited(request, `tokenization.agent.${request.body.paused ? 'paused' : 'resumed'}`, agentTarget(request.params.id), { reason: request.body.reason }, () =>
+      agent.setPaused(request.auth, request.params.id, request.body.paused)));
+
+    app.post(`${base}/properties/:id/agent/forced-transfers`, {
+      config: { policy: issuer(money) },
+      schema: { tags, summary: "Move shares without the holder's signature (a court order, an estate); the receiver must pass compliance (admins; audited with the reason)", params: idParams, body: agentForcedTransferBody, response: { 200: actionResultSchema, ...agentProblems } },
+    }, async (request) => audited(request, 'tokenization.agent.forced_transfer', agentTarget(request.params.id), { from: request.body.from, to: request.body.to, shares: request.body.shares, reason: request.body.reason }, () =>
+      agent.forcedTransfer(request.auth, request.params.id, request.body)));
+
+    app.post(`${base}/properties/:id/agent/recoveries`, {
+      config: { policy: issuer(money) },
+      schema: { tags, summary: "Recover a lost wallet into an empty one of the same investor: shares, freezes and unclaimed rent move, the lost wallet is frozen (admins; audited with the reason)", params: idParams, body: agentRecoveryBody, response: { 200: actionResultSchema, ...agentProblems } },
+    }, async (request) => audited(request, 'tokenization.agent.wallet_recovered', agentTarget(request.params.id), { lostWallet: request.body.lostWallet, newWallet: request.body.newWallet, reason: request.body.reason }, () =>
+      agent.recover(request.auth, request.params.id, request.body)));
 
     // ---- investors: portfolio, wallets, KYC -----------------------------------------------------------
     app.get(`${base}/portfolio`, {

@@ -207,3 +207,21 @@ export const chainInfoSchema = z.object({
 });
 
 export const relayResultSchema = z.object({ transaction: transactionOut });
+
+// ---- compliance agent (ERC-3643 agent actions) -----------------------------------------------------
+const reason = z.string().trim().min(5).max(500).describe('Why: kept in the audit log (a court order, a lost-key report, an AML hold, ...)');
+export const agentFreezeBody = z.object({ wallet: address, frozen: z.boolean(), reason }).strict();
+export const agentFreezeSharesBody = z.object({ wallet: address, shares: wholeShares, frozen: z.boolean().describe('true freezes these shares, false releases them'), reason }).strict();
+export const agentForcedTransferBody = z.object({ from: address, to: address, shares: wholeShares, reason }).strict();
+export const agentRecoveryBody = z.object({ lostWallet: address, newWallet: address, reason }).strict();
+export const agentPauseBody = z.object({ paused: z.boolean(), reason }).strict();
+export const agentWalletQuery = z.object({ wallet: address });
+export const agentWalletStateSchema = z.object({
+  wallet: z.string(),
+  shares: z.number().describe('whole shares held'),
+  frozen: z.boolean().describe('the whole wallet is frozen: it can neither send nor receive'),
+  frozenShares: z.number().describe('shares of the wallet that cannot move'),
+  verified: z.boolean().describe('the identity registry verifies the wallet'),
+  paused: z.boolean().describe('all transfers of the property\'s shares are paused'),
+});
+export type AgentWalletState = z.infer<typeof agentWalletStateSchema>;
