@@ -85,23 +85,38 @@ export class SpatialIndex {
    * skipping those for which `accept` returns false.
    */
   nearest(latitude: number, longitude: number, k: number, accept?: (index: number) => boolean): SpatialNeighbour[] {
-    if (this.size === 0 || k < 1 || !Number.isFinite(latitude) || !Number.isFinite(longitude)) return [];
+    const index = new Int32Array(Math.max(k, 0));
+    const km = new Float64Array(Math.max(k, 0));
+    const found = this.nearestInto(latitude, longitude, k, index, km, accept);
+    return Array.from({ length: found }, (_, r) => ({ index: index[r]!, km: km[r]! }));
+  }
+
+  /**
+   * As nearest, into caller-owned arrays (at least k long) instead of new objects: the indexes
+   * and distances (km) of the found points, nearest first. Returns how many were found.
+   */
+  nearestInto(latitude: number, longitude: number, k: number, outIndex: Int32Array, outKm: Float64Array, accept?: (index: number) => boolean): number {
+    if (this.size === 0 || k < 1 || !Number.isFinite(latitude) || !Number.isFinite(longitude)) return 0;
+    if (outIndex.length < k || outKm.length < k) throw new RangeError(`the output arrays must hold ${k} entries`);
     const qx = longitude * this.cosLat * KM_PER_DEGREE;
     const qy = latitude * KM_PER_DEGREE;
     const cx = Math.floor((qx - this.minX) / this.cell);
     const cy = Math.floor((qy - this.minY) / this.cell);
-    const bestIndex: number[] = [];
-    const bestDistance: number[] = [];
+    const bestIndex = outIndex;
+    const bestDistance = outKm; // squared while searching
+    const { x, y, start, order } = this;
+    let size = 0;
     const consider = (c: number) => {
-      for (let p = this.start[c]!; p < this.start[c + 1]!; p++) {
-        const i = this.order[p]!;
+      for (let p = start[c]!; p < start[c + 1]!; p++) {
+        const i = order[p]!;
         if (accept && !accept(i)) continue;
-        const dx = this.x[i]! - qx;
-        const dy = this.y[i]! - qy;
+        const dx = x[i]! - qx;
+        const dy = y[i]! - qy;
         const d = dx * dx + dy * dy;
-        const full = bestIndex.length === k;
+        const full = size === k;
         if (full && (d > bestDistance[k - 1]! || (d === bestDistance[k - 1]! && i > bestIndex[k - 1]!))) continue;
-        let at = full ? k - 1 : bestIndex.length;
+        let at = full ? k - 1 : size;
+        if (!full) size++;
         while (at > 0 && (bestDistance[at - 1]! > d || (bestDistance[at - 1]! === d && bestIndex[at - 1]! > i))) {
           bestDistance[at] = bestDistance[at - 1]!;
           bestIndex[at] = bestIndex[at - 1]!;
@@ -115,7 +130,7 @@ export class SpatialIndex {
     const maxRing = Math.max(cx, this.nx - 1 - cx, cy, this.ny - 1 - cy, 0);
     for (let ring = 0; ring <= maxRing; ring++) {
       // Every point in ring r or beyond is at least (r - 1) cells away (the query may sit anywhere in its cell).
-      if (bestIndex.length === k && ring > 0 && ((ring - 1) * this.cell) ** 2 > bestDistance[k - 1]!) break;
+      if (size === k && ring > 0 && ((ring - 1) * this.cell) ** 2 > bestDistance[k - 1]!) break;
       for (let gy = cy - ring; gy <= cy + ring; gy++) {
         if (gy < 0 || gy >= this.ny) continue;
         const edge = gy === cy - ring || gy === cy + ring;
@@ -125,6 +140,7 @@ export class SpatialIndex {
         }
       }
     }
-    return bestIndex.map((index, r) => ({ index, km: Math.sqrt(bestDistance[r]!) }));
+    for (let r = 0; r < size; r++) bestDistance[r] = Math.sqrt(bestDistance[r]!);
+    return size;
   }
 }

@@ -81,43 +81,43 @@ export function buildPool(table: SalesTable, market: MarketIndex, index?: Spatia
 const levelScratch = new Float64Array(CANDIDATES);
 const scoreScratch = new Float64Array(CANDIDATES);
 const orderScratch = new Int32Array(CANDIDATES);
+const foundIndex = new Int32Array(CANDIDATES);
+const foundKm = new Float64Array(CANDIDATES);
 
 /** Neighbourhood features of one place (and size), writing into out (neighbourFeatureNames order). */
 export function neighbourFeatures(pool: NeighbourPool, latitude: number, longitude: number, logSize: number, out: Float64Array, offset: number, accept?: (i: number) => boolean): void {
-  const found = pool.index.nearest(latitude, longitude, CANDIDATES, accept);
+  const found = pool.index.nearestInto(latitude, longitude, CANDIDATES, foundIndex, foundKm, accept);
   let at = offset;
   const scratch = levelScratch;
-  const level = (values: Float64Array, order: readonly number[], k: number) => {
+  const level = (values: Float64Array, order: Int32Array, count: number, k: number) => {
     let m = 0;
-    for (let r = 0; r < Math.min(k, order.length); r++) {
+    for (let r = 0; r < Math.min(k, count); r++) {
       const v = values[order[r]!]!;
       if (!Number.isNaN(v)) scratch[m++] = v;
     }
     return m === 0 ? Number.NaN : medianInPlace(scratch.subarray(0, m));
   };
-  const byPlace = found.map((f) => f.index);
-  for (const k of LEVEL_COUNTS) out[at++] = level(pool.logPrice, byPlace, k);
-  for (const k of LEVEL_COUNTS) out[at++] = level(pool.logUnitPrice, byPlace, k);
+  for (const k of LEVEL_COUNTS) out[at++] = level(pool.logPrice, foundIndex, found, k);
+  for (const k of LEVEL_COUNTS) out[at++] = level(pool.logUnitPrice, foundIndex, found, k);
   // The same order as comparableOrder, without its objects (this runs for every training sale).
-  const n = found.length;
   const score = scoreScratch;
   const order = orderScratch;
-  for (let r = 0; r < n; r++) {
-    const f = found[r]!;
-    const ds = Number.isNaN(logSize) || Number.isNaN(pool.logSize[f.index]!) ? 0 : SIZE_KM * (pool.logSize[f.index]! - logSize);
-    const sc = Math.sqrt(f.km * f.km + ds * ds);
+  for (let r = 0; r < found; r++) {
+    const index = foundIndex[r]!;
+    const km = foundKm[r]!;
+    const ds = Number.isNaN(logSize) || Number.isNaN(pool.logSize[index]!) ? 0 : SIZE_KM * (pool.logSize[index]! - logSize);
+    const sc = Math.sqrt(km * km + ds * ds);
     let j = r - 1;
-    while (j >= 0 && (score[j]! > sc || (score[j]! === sc && order[j]! > f.index))) {
+    while (j >= 0 && (score[j]! > sc || (score[j]! === sc && order[j]! > index))) {
       score[j + 1] = score[j]!;
       order[j + 1] = order[j]!;
       j--;
     }
     score[j + 1] = sc;
-    order[j + 1] = f.index;
+    order[j + 1] = index;
   }
-  const byPlaceAndSize = Array.from(order.subarray(0, Math.min(n, COMPARABLE_COUNTS[COMPARABLE_COUNTS.length - 1]!)));
-  for (const k of COMPARABLE_COUNTS) out[at++] = level(pool.logUnitPrice, byPlaceAndSize, k);
-  out[at] = found.length >= 50 ? found[49]!.km : found.length > 0 ? found[found.length - 1]!.km : Number.NaN;
+  for (const k of COMPARABLE_COUNTS) out[at++] = level(pool.logUnitPrice, order, found, k);
+  out[at] = found >= 50 ? foundKm[49]! : found > 0 ? foundKm[found - 1]! : Number.NaN;
 }
 
 /** Candidates re-ranked by place and size: distance² = km² + (SIZE_KM · Δ log size)². */
@@ -188,18 +188,20 @@ export function marketIndexes(table: SalesTable, foldOf: Int32Array, folds: numb
   const sum = Array.from({ length: folds + 1 }, () => new Float64Array(months));
   const count = Array.from({ length: folds + 1 }, () => new Float64Array(months));
   const scratch = new Float64Array(15);
-  const level = (found: readonly { index: number }[], skipFold: number): number => {
+  const near = new Int32Array(25);
+  const nearKm = new Float64Array(25);
+  const level = (found: number, skipFold: number): number => {
     let m = 0;
-    for (const f of found) {
-      if (m === 15) break;
-      if (skipFold >= 0 && foldOf[f.index] === skipFold) continue;
-      if (!Number.isNaN(target[f.index]!)) scratch[m++] = target[f.index]!;
+    for (let r = 0; r < found && m < 15; r++) {
+      const j = near[r]!;
+      if (skipFold >= 0 && foldOf[j] === skipFold) continue;
+      if (!Number.isNaN(target[j]!)) scratch[m++] = target[j]!;
     }
     return m === 0 ? Number.NaN : medianInPlace(scratch.subarray(0, m));
   };
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(table.soldAt[i]!) || Number.isNaN(target[i]!)) continue;
-    const found = pool.index.nearest(table.latitude[i]!, table.longitude[i]!, folds > 0 ? 25 : 15, (j) => foldOf[j] !== foldOf[i]);
+    const found = pool.index.nearestInto(table.latitude[i]!, table.longitude[i]!, folds > 0 ? 25 : 15, near, nearKm, (j) => foldOf[j] !== foldOf[i]);
     const month = monthOf(table.soldAt[i]!) - first;
     const full = level(found, -1);
     if (!Number.isNaN(full)) {
