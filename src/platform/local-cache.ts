@@ -1,12 +1,21 @@
 import { performance } from 'node:perf_hooks';
+import { systemClock, type Clock } from './clock';
+
+/** The `now` option for a cache on this clock: none for the system clock (real time suffices and costs no Date). */
+export function cacheClock(clock: Clock): (() => number) | undefined {
+  return clock === systemClock ? undefined : () => clock.now().getTime();
+}
 
 export interface LocalCacheOptions {
   /** How long an entry may be served; 0 turns the cache off (every get loads). */
   ttlMs: number;
   /** Beyond this many entries the oldest are dropped. */
   maxEntries: number;
-  /** The injected clock's milliseconds (tests move it); entries also expire by real time. */
-  now: () => number;
+  /**
+   * The injected clock's milliseconds when it is not the system clock (tests move it); entries
+   * always expire by real time as well. `cacheClock(clock)` gives the right value.
+   */
+  now?: () => number;
   /**
    * Past its lifetime an entry may still be served for this long while one background load
    * refreshes it, so that no request waits for the refresh. Only for data where that lag is
@@ -123,11 +132,12 @@ export class LocalCache<K, V> {
       }
     }
     this.entries.delete(key);
-    this.entries.set(key, { value, at: this.options.now(), real: performance.now() });
+    this.entries.set(key, { value, at: this.options.now?.() ?? 0, real: performance.now() });
   }
 
   /** The older of the entry's ages on the injected clock (either direction) and in real time. */
   private age(entry: Entry<V>): number {
-    return Math.max(Math.abs(this.options.now() - entry.at), performance.now() - entry.real);
+    const real = performance.now() - entry.real;
+    return this.options.now ? Math.max(Math.abs(this.options.now() - entry.at), real) : real;
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock';
 import type { EventBus } from '../../platform/events';
-import { LocalCache } from '../../platform/local-cache';
+import { cacheClock, LocalCache } from '../../platform/local-cache';
 import type { Logger } from '../../platform/logger';
 import type { ApiKeyRow } from './identity.repository';
 import type { Role } from './identity.schema';
@@ -62,7 +62,7 @@ export class IdentityCache {
     ttlSeconds: number,
     private readonly logger: Logger,
   ) {
-    const options = { ttlMs: ttlSeconds * 1000, now: () => clock.now().getTime() };
+    const options = { ttlMs: ttlSeconds * 1000, now: cacheClock(clock) };
     this.sessions = new LocalCache({ ...options, maxEntries: 50_000 });
     this.standings = new LocalCache({ ...options, maxEntries: 100_000 });
     this.apiKeys = new LocalCache({ ...options, maxEntries: 10_000 });
@@ -72,8 +72,10 @@ export class IdentityCache {
     );
   }
 
-  standing(userId: string, organizationId: string, load: () => Promise<Role | null>): Promise<Role | null> {
-    return this.standings.get(standingKey(userId, organizationId), load);
+  standing(userId: string, organizationId: string, load: () => Promise<Role | null>): Role | null | Promise<Role | null> {
+    const key = standingKey(userId, organizationId);
+    const cached = this.standings.peek(key);
+    return cached !== undefined ? cached : this.standings.get(key, load);
   }
 
   /** Applies a change on this node, then tells the others. A lost notice is bounded by the lifetime. */

@@ -3,7 +3,7 @@ import type { Clock } from '../../../platform/clock';
 import type { EventBus } from '../../../platform/events';
 import type { AuthContext } from '../../../platform/http';
 import { newId } from '../../../platform/ids';
-import { LocalCache } from '../../../platform/local-cache';
+import { cacheClock, LocalCache } from '../../../platform/local-cache';
 import type { Logger } from '../../../platform/logger';
 import type { AbuseService, Velocity } from '../abuse/abuse.service';
 import type { LoginOutcome, Plan } from '../security.tables';
@@ -115,7 +115,7 @@ export class RiskService {
     private readonly clock: Clock,
     private readonly options: RiskServiceOptions,
   ) {
-    const now = () => clock.now().getTime();
+    const now = cacheClock(clock);
     this.profiles = new LocalCache({ ttlMs: options.cacheTtlSeconds * 1000, maxEntries: 50_000, now });
     this.velocities = new LocalCache({ ttlMs: options.cacheTtlSeconds > 0 ? velocityRefreshMs : 0, staleWhileRefreshMs: velocityStaleMs, maxEntries: 50_000, now });
     this.unsubscribe.push(
@@ -298,7 +298,9 @@ export class RiskService {
       if (velocity.ipDistinctAccounts >= 5) reasons.push('credential_stuffing');
       return { score, reasons, decision: decide(score, defaultRiskPolicy) };
     }
-    const [velocity, profile] = await Promise.all([this.ipVelocity(request.ip), this.profile(auth.userId)]);
+    let velocity = this.velocities.peek(request.ip);
+    let profile = this.profiles.peek(auth.userId);
+    if (!velocity || !profile) [velocity, profile] = await Promise.all([velocity ?? this.ipVelocity(request.ip), profile ?? this.profile(auth.userId)]);
     // The gateway has already refused a session presented without its device's cookie.
     const result = this.score(profile, request.ip, { deviceKnown: true, deviceSignalsChanged: false }, velocity);
     return { score: result.score, reasons: result.reasons, decision: result.decision };
