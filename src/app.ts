@@ -112,7 +112,7 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     const valuation = createValuationModule(platform, { access: identity.access, listings: listings.service });
     const tokenization = createTokenizationModule(platform, { access: identity.access, listings: listings.service });
     const realtime = createRealtimeModule(platform, {
-      identity: { authenticateUpgrade: identity.authenticateUpgrade, getUser: (userId) => identity.service.getUser(userId) },
+      identity: { authenticateUpgrade: identity.authenticateUpgrade, sessionStillActive: identity.sessionStillActive, getUser: (userId) => identity.service.getUser(userId) },
       deals: deals.service,
       savedSearches: listings.savedSearches,
     });

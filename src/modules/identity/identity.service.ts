@@ -234,6 +234,21 @@ export class IdentityService {
     };
   }
 
+  /**
+   * Whether a session is still active, read from the database (never the cache): for holders of
+   * long-lived connections (realtime sockets) re-checking after an `identity.access.changed`, which
+   * may reach them before this node's cache has dropped the session.
+   */
+  async sessionStillActive(sessionId: string): Promise<boolean> {
+    // Unrevoked, whatever its stored expiry: the sliding expiry is written behind, and a queued
+    // touch may extend what the row says.
+    const row = await this.repository.findActiveSession(sessionId, new Date(0));
+    if (!row) return false;
+    const queued = this.sessionTouches.queued(sessionId);
+    const expiresAt = queued && queued.expiresAt > row.expires_at ? queued.expiresAt : row.expires_at;
+    return expiresAt.getTime() > this.now().getTime();
+  }
+
   /** Records that a session passed a second factor now (step-up). */
   async markSessionMfaVerified(sessionId: string): Promise<Date> {
     const now = this.now();

@@ -26,6 +26,8 @@ export interface IdentityModule extends ModuleRegistration {
    * device's signed cookie beside it. Sessions only (API keys are not for browsers' sockets).
    */
   authenticateUpgrade(request: IncomingMessage): Promise<AuthContext | null>;
+  /** Whether a session is still unrevoked and unexpired, from the database (not this node's cache). */
+  sessionStillActive(sessionId: string): Promise<boolean>;
   access: OrganizationAccess;
 }
 
@@ -84,6 +86,7 @@ export function createIdentityModule(platform: PlatformServices, options: Identi
     service,
     authenticate,
     authenticateUpgrade,
+    sessionStillActive: (sessionId) => service.sessionStillActive(sessionId),
     routes: identityRoutes(service, platform.config, platform.audit),
     stop: () => service.stop(),
     access: {

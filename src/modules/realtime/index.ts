@@ -30,6 +30,8 @@ export interface RealtimeDependencies {
   identity: {
     /** The session cookie's caller, device binding checked (identity's `authenticateUpgrade`). */
     authenticateUpgrade(request: IncomingMessage): Promise<AuthContext | null>;
+    /** Whether a session is still active, from the database (identity's `sessionStillActive`). */
+    sessionStillActive(sessionId: string): Promise<boolean>;
     getUser(userId: string): Promise<{ displayName: string }>;
   };
   deals: Pick<DealsService, 'participantOf'>;
@@ -100,7 +102,11 @@ export function createRealtimeModule(platform: PlatformServices, deps: RealtimeD
     clock: platform.clock,
     logger: platform.logger,
     allowedOrigins: config.CORS_ORIGINS,
-    sessionUser: async (request) => (await deps.identity.authenticateUpgrade(request))?.userId ?? null,
+    sessionUser: async (request) => {
+      const auth = await deps.identity.authenticateUpgrade(request);
+      return auth?.userId ? { userId: auth.userId, sessionId: auth.sessionId } : null;
+    },
+    sessionStillActive: (sessionId) => deps.identity.sessionStillActive(sessionId),
     displayName: async (userId) => (await deps.identity.getUser(userId)).displayName,
     mayOpenDocument: async (userId, dealId) => (await deps.deals.participantOf(personAuth(userId), dealId)) !== null,
   });
@@ -112,6 +118,12 @@ export function createRealtimeModule(platform: PlatformServices, deps: RealtimeD
       await rooms.append({
         room: `deal:${dealId}`, kind: 'deal.event', senderUserId: event.actorUserId, dedupeKey: `deal-event:${event.sequence}`, body: event, createdAt: platform.clock.now(),
       });
+    }),
+  );
+  // A log-out or revocation anywhere closes the sockets of the sessions it ended.
+  unsubscribers.push(
+    platform.bus.subscribe('identity.access.changed', async (change) => {
+      await gateway.accessChanged(change);
     }),
   );
   // Room messages committed on other nodes (this node's own are dispatched when they commit).

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../../platform/clock';
 import { newId } from '../../platform/ids';
 import type { Logger } from '../../platform/logger';
+import type { AccessChange } from '../identity/identity.cache';
 import { Connection, type ConnectionContext } from './realtime.connection';
 import type { DocumentHub } from './realtime.yjs';
 import type { RealtimeTokens } from './realtime.tokens';
@@ -21,8 +22,10 @@ export interface GatewayDependencies {
   tokens: RealtimeTokens;
   clock: Clock;
   logger: Logger;
-  /** The session cookie's user (a device-bound session only with its device cookie), or null. */
-  sessionUser(request: IncomingMessage): Promise<string | null>;
+  /** The session cookie's user and session (a device-bound session only with its device cookie), or null. */
+  sessionUser(request: IncomingMessage): Promise<{ userId: string; sessionId: string | null } | null>;
+  /** Whether a session is still active, from the database: re-checked when access changes. */
+  sessionStillActive(sessionId: string): Promise<boolean>;
   displayName(userId: string): Promise<string>;
   /** May this user open the deal's shared document? */
   mayOpenDocument(userId: string, dealId: string): Promise<boolean>;
@@ -42,7 +45,49 @@ export class RealtimeGateway {
   // and answered with an error frame instead, so the connection survives an oversized message.
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false, clientTracking: true });
 
+  /** Who each open socket acts for: a session (cookie) or a connect token (sessionId null). */
+  private readonly holders = new Map<WebSocket, { userId: string; sessionId: string | null }>();
+
   constructor(private readonly deps: GatewayDependencies) {}
+
+  /**
+   * Zero trust for long-lived connections: when access changes (log-out, a revoked session or
+   * device, a factor change ending other sessions, erasure — identity's `identity.access.changed`,
+   * heard by every node), the sockets of the sessions concerned are re-checked against the
+   * database and closed with 4401 when their session ended; sockets opened with a connect token
+   * for a user named in the change are closed too (they reconnect with a fresh token, which needs
+   * a live session). Without this a socket would outlive the log-out that ended its session.
+   */
+  async accessChanged(change: AccessChange): Promise<number> {
+    const sessions = new Set(change.sessions ?? []);
+    const users = new Set(change.users ?? []);
+    if (sessions.size === 0 && users.size === 0) return 0;
+    const verdicts = new Map<string, Promise<boolean>>();
+    let closed = 0;
+    for (const [ws, holder] of [...this.holders]) {
+      let ended: boolean;
+      if (holder.sessionId === null) ended = users.has(holder.userId);
+      else if (sessions.has(holder.sessionId) || users.has(holder.userId)) {
+        let verdict = verdicts.get(holder.sessionId);
+        if (!verdict) {
+          verdict = this.deps.sessionStillActive(holder.sessionId).catch(() => true); // a failed check keeps the socket; the next change re-checks
+          verdicts.set(holder.sessionId, verdict);
+        }
+        ended = !(await verdict);
+      } else continue;
+      if (ended) {
+        closed += 1;
+        this.holders.delete(ws);
+        ws.close(4401, 'your session ended: log in again');
+      }
+    }
+    return closed;
+  }
+
+  private hold(ws: WebSocket, holder: { userId: string; sessionId: string | null }): void {
+    this.holders.set(ws, holder);
+    ws.once('close', () => this.holders.delete(ws));
+  }
 
   attach(app: FastifyInstance): void {
     app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -66,27 +111,33 @@ export class RealtimeGateway {
     const documentMatch = /^\/realtime\/yjs\/([^/]+)$/.exec(url.pathname);
     if (url.pathname !== '/realtime' && !documentMatch) return refuse(socket, 404, 'NOT_FOUND', `No WebSocket endpoint at ${url.pathname}; use /realtime or /realtime/yjs/<deal id>.`);
     if (documentMatch && !uuid.test(documentMatch[1]!)) return refuse(socket, 404, 'DOCUMENT_NOT_FOUND', 'Shared documents are at /realtime/yjs/<deal id>.');
-    const userId = await this.caller(request, url);
-    if (userId === 'forbidden-origin') return refuse(socket, 403, 'ORIGIN_NOT_ALLOWED', 'This origin may not connect with the session cookie; use a connect token (POST /api/v1/realtime/tokens).');
-    if (!userId) return refuse(socket, 401, 'UNAUTHENTICATED', 'Log in (session cookie) or pass ?token= from POST /api/v1/realtime/tokens.');
+    const holder = await this.caller(request, url);
+    if (holder === 'forbidden-origin') return refuse(socket, 403, 'ORIGIN_NOT_ALLOWED', 'This origin may not connect with the session cookie; use a connect token (POST /api/v1/realtime/tokens).');
+    if (!holder) return refuse(socket, 401, 'UNAUTHENTICATED', 'Log in (session cookie) or pass ?token= from POST /api/v1/realtime/tokens.');
+    const { userId } = holder;
     if (documentMatch) {
       const dealId = documentMatch[1]!;
       if (!(await this.deps.mayOpenDocument(userId, dealId))) return refuse(socket, 404, 'DOCUMENT_NOT_FOUND', `No deal ${dealId} that you take part in.`);
       this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
         ws.on('error', () => undefined);
+        this.hold(ws, holder);
         void this.deps.documents.connect(`deal:${dealId}`, ws);
       });
       return;
     }
     const name = await this.deps.displayName(userId);
     this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      this.hold(ws, holder);
       new Connection(newId(), userId, name, ws, this.deps.context);
     });
   }
 
-  private async caller(request: IncomingMessage, url: URL): Promise<string | null | 'forbidden-origin'> {
+  private async caller(request: IncomingMessage, url: URL): Promise<{ userId: string; sessionId: string | null } | null | 'forbidden-origin'> {
     const token = url.searchParams.get('token');
-    if (token) return this.deps.tokens.verify(token, this.deps.clock.now());
+    if (token) {
+      const userId = this.deps.tokens.verify(token, this.deps.clock.now());
+      return userId ? { userId, sessionId: null } : null;
+    }
     // A browser sends the cookie with any page's WebSocket: only our own pages may use it.
     const origin = request.headers.origin;
     if (origin && !this.originAllowed(origin, request.headers.host)) return 'forbidden-origin';
