@@ -104,6 +104,11 @@ describe.skipIf(!hasChromium)('the deal room in Chromium', () => {
       }
       await sellerPage.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? os.tmpdir(), 'domus-deal-room.png') });
 
+      // Logging out elsewhere (another tab of the same browser) ends the room's connection for good.
+      const loggedOut = await buyerPage.request.post(`${baseUrl}/api/v1/auth/logout`, { headers: { origin: baseUrl } });
+      expect(loggedOut.status()).toBeLessThan(300);
+      await expect.poll(() => buyerPage.getByTestId('connection-state').getAttribute('data-state')).toBe('ended');
+
       // The server holds what the browsers did.
       const stored = await call(domus, asUser(buyer), 'GET', `/deals/${dealId}`);
       expect(stored.json()).toMatchObject({ status: 'accepted', offers: [{ status: 'accepted', side: 'buyer', amount: { amountMinor: 60_000_000 } }] });

@@ -4,7 +4,8 @@
  * disconnect, so nothing is missed or shown twice; chat messages keep their client id and are
  * resent until acknowledged; it reconnects by itself with capped exponential backoff.
  */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** `ended`: the server closed the socket because the session ended (4401): log in again, no retry. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'ended';
 
 export interface RoomMessage {
   room: string;
@@ -57,10 +58,15 @@ export class RoomClient {
       this.attempt = 0;
     };
     socket.onmessage = (event) => this.receive(JSON.parse(String(event.data)) as Record<string, unknown>);
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
       if (this.closed) return this.setState('closed');
+      if (event.code === 4401) {
+        // The session behind the socket ended (log-out elsewhere, revoked): retrying cannot help.
+        this.closed = true;
+        return this.setState('ended');
+      }
       this.setState('reconnecting');
       const delay = Math.min(10_000, 250 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
       this.attempt += 1;

@@ -122,7 +122,7 @@ export function DealRoomPage() {
       <div className="deal-room-header">
         <h1 className="page-title">Deal room</h1>
         <span className={`connection connection-${connection}`} data-testid="connection-state" data-state={connection}>
-          {connection === 'open' ? 'Live' : connection === 'reconnecting' ? 'Reconnecting…' : connection}
+          {connection === 'open' ? 'Live' : connection === 'reconnecting' ? 'Reconnecting…' : connection === 'ended' ? 'Your session ended: log in again' : connection}
         </span>
         <span className="muted" data-testid="document-state" data-state={documentState}>document: {documentState}</span>
         <span className={`badge badge-${current.status === 'accepted' ? 'sold' : 'active'}`} data-testid="deal-status">{current.status}</span>
