@@ -89,3 +89,29 @@ describe.each(implementations)('EventBus contract: %s', (_name, factory) => {
     expect(seen).toEqual([1]);
   });
 });
+
+describe('RedisEventBus after a lost connection', () => {
+  it.skipIf(!process.env.REDIS_URL)('announces the reconnect locally (caches drop what notices they may have missed) and delivers again', async () => {
+    const prefix = `domus-test:${newId()}:`;
+    const a = new RedisEventBus(process.env.REDIS_URL as string, 'node-a', prefix);
+    const b = new RedisEventBus(process.env.REDIS_URL as string, 'node-b', prefix);
+    buses.push(a, b);
+    await Promise.all([a.ready(), b.ready()]);
+    const resumed: string[] = [];
+    const values: number[] = [];
+    b.subscribe('platform.bus.resumed', (_payload, meta) => {
+      resumed.push(meta.origin);
+    });
+    b.subscribe('test.happened', (payload) => {
+      values.push(payload.value);
+    });
+    await b.subscriptionsReady();
+    // What a network blip does to the subscriber connection: ioredis reconnects and re-subscribes.
+    (b as unknown as { subscriber: { disconnect(reconnect: boolean): void } }).subscriber.disconnect(true);
+    await waitFor(() => resumed.length === 1);
+    expect(resumed).toEqual(['node-b']);
+    await b.subscriptionsReady();
+    await a.publish('test.happened', { value: 7 });
+    await waitFor(() => values.includes(7));
+  });
+});

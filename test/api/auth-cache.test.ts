@@ -178,6 +178,16 @@ describe('per-node access caches, kept right over the bus', () => {
     expect(refused.json().code).toBe('RISK_DENIED');
   });
 
+  it('drops everything when the bus comes back after a lost connection (notices may have been missed)', async () => {
+    const user = await signUp(a, 'Ute');
+    expect((await call(b, user, 'GET', '/auth/me')).statusCode).toBe(200);
+    await b.platform.db.withTables<{ sessions: { id: string; revoked_at: Date | null } }>().updateTable('sessions').set({ revoked_at: clock.now() }).where('id', '=', user.sessionId).execute();
+    expect((await call(b, user, 'GET', '/auth/me')).statusCode).toBe(200);
+    // What the Redis and NATS buses announce locally after a reconnect.
+    await b.platform.bus.publish('platform.bus.resumed', { at: clock.now().toISOString() });
+    expect((await onB(() => call(b, user, 'GET', '/auth/me'), 401)).statusCode).toBe(401);
+  });
+
   it('is a cache: a session revoked behind the service (no notice) lasts until the lifetime ends, no longer', async () => {
     const user = await signUp(a, 'Tom');
     expect((await call(b, user, 'GET', '/auth/me')).statusCode).toBe(200);
