@@ -12,7 +12,7 @@
  * is met. Skips with a message when ../shared/data is absent.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMatrix, randomSplit, selectRows, selectValues, valuationReport, type Split } from '../../src/ml/index.js';
@@ -42,6 +42,7 @@ const sklearn = sklearnAvailable();
 if (!sklearn.ok) console.log(`scikit-learn baseline SKIPPED: ${sklearn.reason}.`);
 
 const TRAIN_REPEATS = 3;
+const loadAtStart = loadavg();
 const results: Record<string, unknown> = {};
 for (const [name, split] of Object.entries(splits) as ['random' | 'time', Split][]) {
   const train = selectSales(table, split.train);
@@ -131,7 +132,8 @@ mkdirSync(dirname(resultsPath), { recursive: true });
 writeFileSync(resultsPath, `${JSON.stringify({
   benchmark: 'valuation',
   generatedAt: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+  // The 1-minute load average at the start and the end: timings (scikit-learn's above all) move with it.
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: { start: loadAtStart[0], end: loadavg()[0] } },
   data: { file: 'kc_house_data.csv', rows: table.price.length, random: '80/20, seed 42', time: 'train before 2015-02-01, test from then on' },
   ...results,
   ratios: { train_seconds: trainRatio, train_cpu_seconds: random.sklearn.train_cpu_seconds ? random.domus.train_cpu_seconds! / random.sklearn.train_cpu_seconds : null },
