@@ -91,6 +91,8 @@ export const configSchema = z.object({
   REALTIME_HISTORY_PER_ROOM: z.coerce.number().int().min(10).max(1_000_000).default(1000),
   REALTIME_PRESENCE_TTL_MS: z.coerce.number().int().min(500).max(600_000).default(5000),
   REALTIME_DOCUMENT_IDLE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  // Concurrent write lanes for room messages on PostgreSQL (rooms are partitioned over them); PGlite uses one.
+  REALTIME_WRITE_LANES: z.coerce.number().int().min(1).max(32).default(2),
   // Tokenization (docs/tokenization.md): without CHAIN_RPC_URL an in-process EVM persisted under DATA_DIR/chain.
   CHAIN_RPC_URL: optionalUrl(['http:', 'https:']),
   CHAIN_SIGNER_KEY: z

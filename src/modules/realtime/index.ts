@@ -62,9 +62,9 @@ export function createRealtimeModule(platform: PlatformServices, deps: RealtimeD
     documentIdleMs: config.REALTIME_DOCUMENT_IDLE_MS,
     compactAfterUpdates: 50,
     tokenTtlMs: 60_000,
-    // PGlite is a single connection: one lane. On PostgreSQL, a few batches in flight at once
-    // overlap their commits (WAL flushes) without taking most of the pool.
-    writeLanes: platform.database.kind === 'pglite' ? 1 : Math.max(1, Math.min(4, Math.floor(config.DATABASE_POOL_SIZE / 2))),
+    // PGlite is a single connection: one lane. On PostgreSQL, a couple of batches in flight overlap
+    // their commits without taking much of the pool; more help when the database is on its own host.
+    writeLanes: platform.database.kind === 'pglite' ? 1 : Math.max(1, Math.min(config.REALTIME_WRITE_LANES, config.DATABASE_POOL_SIZE - 1)),
     ...deps.options,
   };
   // This gateway's id on the bus: it ignores its own echoes by it.
