@@ -253,8 +253,24 @@ export class TreeShapExplainer {
   private readonly nodeBit: Int32Array;
   /** Per internal node: 1 when its player is split on for the first time on the path. */
   private readonly firstSplit: Uint8Array;
-  private readonly stackNode: Int32Array;
   private readonly stackMask: Int32Array;
+  /**
+   * Every tree's nodes in depth-first order, left before right (a node's left child follows it;
+   * its right child follows its left subtree), as flat arrays: an explanation is one pass over
+   * them with a stack of masks, in the order the leaves' tables were laid out.
+   */
+  private readonly order: null | {
+    readonly feature: Int32Array;
+    readonly threshold: Float64Array;
+    readonly defaultLeft: Uint8Array;
+    readonly categoryOffset: Int32Array;
+    readonly bit: Int32Array;
+    readonly first: Uint8Array;
+    /** Leaves: where their table and players start, and how many players. */
+    readonly tableOffset: Int32Array;
+    readonly playerOffset: Int32Array;
+    readonly playerCount: Int32Array;
+  };
 
   /**
    * `precision: 'float32'` halves the tables (fewer cache misses per row, which dominate the
@@ -272,7 +288,6 @@ export class TreeShapExplainer {
     this.leafPlayerCount = new Int32Array(nodes);
     this.nodeBit = new Int32Array(nodes);
     this.firstSplit = new Uint8Array(nodes);
-    this.stackNode = new Int32Array(depth + 2);
     this.stackMask = new Int32Array(depth + 2);
     // First pass: each node's bit, each leaf's distinct players and their zero fractions
     // (products of the cover ratios towards the leaf); the tables' size.
@@ -319,6 +334,7 @@ export class TreeShapExplainer {
     this.leafPlayers = Int32Array.from(leafPlayers);
     if (entries > (options.maxTableEntries ?? 8_000_000)) {
       this.table = null;
+      this.order = null;
       return;
     }
     // Second pass: the tables, in the order the leaves were met (left before right). For a
@@ -339,6 +355,37 @@ export class TreeShapExplainer {
       }
     });
     this.table = table;
+    const order = {
+      feature: new Int32Array(nodes),
+      threshold: new Float64Array(nodes),
+      defaultLeft: new Uint8Array(nodes),
+      categoryOffset: new Int32Array(nodes),
+      bit: new Int32Array(nodes),
+      first: new Uint8Array(nodes),
+      tableOffset: new Int32Array(nodes),
+      playerOffset: new Int32Array(nodes),
+      playerCount: new Int32Array(nodes),
+    };
+    let next = 0;
+    const stack: number[] = [];
+    for (const root of forest.roots) {
+      stack.push(root);
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        const at = next++;
+        order.feature[at] = forest.feature[node]!;
+        order.threshold[at] = forest.threshold[node]!;
+        order.defaultLeft[at] = forest.defaultLeft[node]!;
+        order.categoryOffset[at] = forest.categoryOffset[node]!;
+        order.bit[at] = this.nodeBit[node]!;
+        order.first[at] = this.firstSplit[node]!;
+        order.tableOffset[at] = this.tableOffset[node]!;
+        order.playerOffset[at] = this.leafPlayerOffset[node]!;
+        order.playerCount[at] = this.leafPlayerCount[node]!;
+        if (forest.feature[node]! >= 0) stack.push(forest.right[node]!, forest.left[node]!);
+      }
+    }
+    this.order = order;
   }
 
   /** Whether the tables were built (false: explain falls back to treeShap). */
@@ -353,41 +400,46 @@ export class TreeShapExplainer {
 
   explain(row: ArrayLike<number>): ShapExplanation {
     const model = this.model;
-    if (!this.table) return treeShap(model, row, this.player ? { groups: this.player } : {});
+    if (!this.table || !this.order) return treeShap(model, row, this.player ? { groups: this.player } : {});
     if (row.length !== model.numFeatures) throw new RangeError(`the model takes ${model.numFeatures} features, got ${row.length}`);
     const forest = model.forest;
     const categoryBins = model.categoryBins(row);
     const values = new Float64Array(this.players);
-    const { table, tableOffset, leafPlayers, leafPlayerOffset, leafPlayerCount, nodeBit, firstSplit, stackNode, stackMask } = this;
-    const { feature, left, right } = forest;
-    for (let t = 0; t < forest.roots.length; t++) {
-      // Depth-first, left before right: the leaves come in the order of their tables. The mask
-      // holds the pattern so far: a player's bit is set when the row followed its every split.
-      let top = 0;
-      stackNode[0] = forest.roots[t]!;
-      stackMask[0] = 0;
-      while (top >= 0) {
-        const node = stackNode[top]!;
-        const mask = stackMask[top]!;
-        if (feature[node]! < 0) {
-          const u = leafPlayerCount[node]!;
-          const offset = tableOffset[node]! + mask * u;
-          const players = leafPlayerOffset[node]!;
-          for (let j = 0; j < u; j++) values[leafPlayers[players + j]!]! += table[offset + j]!;
-          top--;
-          continue;
-        }
-        const bit = nodeBit[node]!;
-        // First split on the player: the followed side sets its bit. A later one: the other side clears it.
-        const followed = firstSplit[node] ? mask | bit : mask;
-        const missed = mask & ~bit;
-        const toLeft = goesLeft(forest, node, row, categoryBins);
-        stackNode[top] = right[node]!;
-        stackMask[top] = toLeft ? missed : followed;
-        top++;
-        stackNode[top] = left[node]!;
-        stackMask[top] = toLeft ? followed : missed;
+    const { table, leafPlayers, stackMask } = this;
+    const { feature, threshold, defaultLeft, categoryOffset, bit, first, tableOffset, playerOffset, playerCount } = this.order;
+    const bits = forest.categoryBits;
+    // One pass in depth-first order. The mask holds the pattern so far (a player's bit is set
+    // when the row followed its every split); at a split the left child comes next, and the
+    // right child's mask waits on the stack until the left subtree is done. A leaf with an
+    // empty stack ends its tree: the next node is the next tree's root, with an empty pattern.
+    let top = 0;
+    let mask = 0;
+    const nodes = feature.length;
+    for (let i = 0; i < nodes; i++) {
+      const f = feature[i]!;
+      if (f < 0) {
+        const u = playerCount[i]!;
+        const offset = tableOffset[i]! + mask * u;
+        const players = playerOffset[i]!;
+        for (let j = 0; j < u; j++) values[leafPlayers[players + j]!]! += table[offset + j]!;
+        mask = top > 0 ? stackMask[--top]! : 0;
+        continue;
       }
+      const b = bit[i]!;
+      // First split on the player: the followed side sets its bit. A later one: the other side clears it.
+      const followed = first[i] ? mask | b : mask;
+      const missed = mask & ~b;
+      const c = categoryOffset[i]!;
+      let toLeft: boolean;
+      if (c >= 0) {
+        const bin = categoryBins[f]!;
+        toLeft = ((bits[c + (bin >>> 5)]! >>> (bin & 31)) & 1) === 1;
+      } else {
+        const x = row[f]!;
+        toLeft = Number.isNaN(x) ? defaultLeft[i] === 1 : x <= threshold[i]!;
+      }
+      stackMask[top++] = toLeft ? missed : followed;
+      mask = toLeft ? followed : missed;
     }
     return { baseValue: expectedValue(model), values };
   }
