@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../../platform/clock';
 import { newId } from '../../platform/ids';
 import type { Logger } from '../../platform/logger';
-import type { AccessChange } from '../identity/identity.cache';
+import type { AccessChange } from '../identity';
 import { Connection, type ConnectionContext } from './realtime.connection';
 import type { DocumentHub } from './realtime.yjs';
 import type { RealtimeTokens } from './realtime.tokens';
