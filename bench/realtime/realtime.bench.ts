@@ -11,7 +11,8 @@
  * sends; every member (the sender included) receives every message. The offered rate ramps through
  * RATES (delivered messages per second = sends per second x PER_ROOM); a level passes when every
  * message sent in it reached every member and the p99 latency is under 100 ms. A system's maximum
- * is its last passing level; the ramp stops at its first failing level.
+ * is its last passing level; a failed level is run once more (RETRIES), and a second failure ends
+ * the ramp.
  * The clients run in LOAD_PROCESSES separate processes (rooms split between them, each room whole
  * in one process so latency is read on one clock), identically for both systems.
  */
@@ -28,7 +29,8 @@ const rooms = Number(process.env.ROOMS ?? 500);
 const perRoom = Number(process.env.PER_ROOM ?? 10);
 /** Delivered messages per second offered at each level of the ramp. */
 const rates = (process.env.RATES ?? '10000,20000,30000,40000,50000,60000,70000,80000,100000,120000').split(',').map(Number);
-const seconds = Number(process.env.SECONDS ?? 5);
+// Not SECONDS: bash keeps its own SECONDS (time since the shell started), which may be exported.
+const seconds = Number(process.env.LEVEL_SECONDS ?? 5);
 const drainMs = Number(process.env.DRAIN_MS ?? 2000);
 const loadProcesses = Number(process.env.LOAD_PROCESSES ?? 2);
 /** Niceness of the load processes (0: as the servers). */
