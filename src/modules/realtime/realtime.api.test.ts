@@ -176,6 +176,20 @@ describe('bad input on the realtime socket', () => {
     expect(buyer.connected).toBe(true);
   });
 
+  it('refuses chat text that the database cannot store (NUL) without failing the messages committed with it', async () => {
+    const buyer = await client(scene.buyer);
+    const seller = await client(scene.sellerAgent);
+    await buyer.join(room());
+    await seller.join(room());
+    const refused = buyer.next((frame) => frame.type === 'error' && frame.ref === 'nul-1');
+    const acked = seller.next((frame) => frame.type === 'ack' && frame.id === 'beside-nul');
+    // Sent in the same turn, so both would share a batch if the first were accepted.
+    buyer.raw({ type: 'send', room: room(), id: 'nul-1', kind: 'chat', body: { text: 'a\u0000b' } });
+    seller.raw({ type: 'send', room: room(), id: 'beside-nul', kind: 'chat', body: { text: 'fine' } });
+    expect(await refused).toMatchObject({ code: 'MALFORMED_FRAME', problems: [{ path: 'body.text', message: 'must not contain the NUL character' }] });
+    expect(await acked).toMatchObject({ duplicate: false });
+  });
+
   it('rate-limits a flooding connection without affecting anyone else', async () => {
     const flooder = await client(scene.buyer);
     const bystander = await client(scene.sellerAgent);

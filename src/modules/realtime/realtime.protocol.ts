@@ -13,7 +13,11 @@ export const roomName = z
 const clientMessageId = z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -');
 
 /** What a participant may say in a room: chat text, or a small app-defined signal. */
-export const chatBody = z.object({ text: z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters') }).strict();
+// No NUL: PostgreSQL's jsonb cannot store it, and one such message would fail the whole batch it
+// was committed with (everyone's messages of that moment).
+export const chatBody = z
+  .object({ text: z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters').regex(/^[^\u0000]*$/, 'must not contain the NUL character') })
+  .strict();
 
 export const presenceState = z
   .object({
