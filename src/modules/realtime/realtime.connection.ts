@@ -33,17 +33,39 @@ const maxBufferedBytes = 8 * 1024 * 1024;
 const frameCache = new WeakMap<StoredMessage, Buffer>();
 
 /**
- * Serialised and UTF-8 encoded once per message, whatever the number of recipients: every member
- * is sent the same Buffer (as a text frame; ws does not copy it, and server frames are unmasked).
+ * A room message as one complete WebSocket frame, built once whatever the number of recipients:
+ * serialised, UTF-8 encoded and framed (RFC 6455 §5.2: FIN + text opcode, unmasked as server frames
+ * are, no extension bits since this server never negotiates permessage-deflate), so sending it to
+ * a member is one write of the same Buffer to its TCP socket.
  */
 function messageFrame(message: StoredMessage): Buffer {
   let frame = frameCache.get(message);
   if (frame === undefined) {
-    frame = Buffer.from(JSON.stringify({ type: 'message', room: message.room, seq: message.sequence, kind: message.kind, sender: message.senderUserId, body: message.body, at: message.createdAt }));
+    frame = textFrame(Buffer.from(JSON.stringify({ type: 'message', room: message.room, seq: message.sequence, kind: message.kind, sender: message.senderUserId, body: message.body, at: message.createdAt })));
     frameCache.set(message, frame);
   }
   return frame;
 }
+
+export function textFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (length < 126) frame[1] = length;
+  else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(length, 6);
+  }
+  payload.copy(frame, header);
+  return frame;
+}
+
+type TcpSocket = { cork(): void; uncork(): void; write(chunk: Buffer): boolean };
 
 /**
  * Write coalescing: the first frame a connection is sent in a turn of the event loop corks its
@@ -70,7 +92,7 @@ export class Connection {
   private refilledAt = Date.now();
   private droppedInARow = 0;
   private closed = false;
-  private corkedSocket: { cork(): void; uncork(): void } | null = null;
+  private corkedSocket: TcpSocket | null = null;
 
   constructor(
     readonly id: string,
@@ -86,23 +108,40 @@ export class Connection {
     this.sendJson({ type: 'hello', connectionId: id, userId, limits: context.limits });
   }
 
-  sendRaw(frame: string | Buffer): void {
-    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+  sendRaw(frame: string): void {
+    const tcp = this.writable();
+    if (tcp) this.socket.send(frame);
+  }
+
+  /**
+   * Sends a frame built by messageFrame(): written to the TCP socket directly, which is sound here
+   * because ws writes every frame of this server synchronously (its sender queues only while
+   * compressing, and permessage-deflate is off, or while reading a Blob, which is never sent), so
+   * this write keeps its place among ws's own; ws counts it in bufferedAmount; and nothing is
+   * written once the socket is not OPEN (a close frame sent or received).
+   */
+  sendFrame(frame: Buffer): void {
+    const tcp = this.writable();
+    if (tcp) tcp.write(frame);
+  }
+
+  /** The corked TCP socket if the connection may be written to now, else null (see `corked`). */
+  private writable(): TcpSocket | null {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return null;
     if (this.socket.bufferedAmount > maxBufferedBytes) {
       this.socket.close(1013, 'too slow: reconnect and resume from your last sequence');
-      return;
+      return null;
     }
     if (this.corkedSocket === null) {
-      // ws's underlying net.Socket (not part of its typed API, stable across ws 8).
-      const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-      if (tcp) {
-        tcp.cork();
-        this.corkedSocket = tcp;
-        corked.push(this);
-        if (corked.length === 1) process.nextTick(uncorkAll);
-      }
+      // ws's underlying net.Socket (not part of its typed API, stable across ws 8; set before OPEN).
+      const tcp = (this.socket as unknown as { _socket?: TcpSocket })._socket;
+      if (!tcp) return null;
+      tcp.cork();
+      this.corkedSocket = tcp;
+      corked.push(this);
+      if (corked.length === 1) process.nextTick(uncorkAll);
     }
-    this.socket.send(frame, { binary: false });
+    return this.corkedSocket;
   }
 
   /** Ends this turn's write coalescing (see `corked`). */
@@ -232,7 +271,7 @@ export class Connection {
       // Without `since` a client starts live: it is sent nothing from the history.
       cursor: since ?? -1,
       catchingUp: true,
-      send: (message) => this.sendRaw(messageFrame(message)),
+      send: (message) => this.sendFrame(messageFrame(message)),
       truncated: (first) => this.sendJson({ type: 'truncated', room, first, message: `Messages before ${first} are no longer kept; resuming from ${first}.` }),
     };
     this.seats.set(room, seat);
