@@ -4,9 +4,9 @@
  * connection, and cross-node latency with two and three Domus processes over Redis. Writes
  * bench/results/realtime.json.
  *
- *   DATABASE_URL=postgres://... REDIS_URL=redis://... npm run bench:realtime
+ *   npm run bench:realtime        (DATABASE_URL / REDIS_URL, else the local ones if they answer)
  *
- * Without DATABASE_URL the single-node runs use PGlite and the multi-node runs are skipped.
+ * Without PostgreSQL the single-node runs use PGlite; without Redis the multi-node runs are skipped.
  * Scenario (synthetic, generated): ROOMS rooms of PER_ROOM members each; one member of every room
  * sends; every member (the sender included) receives every message. The offered rate ramps through
  * RATES (delivered messages per second = sends per second x PER_ROOM); a level passes when every
@@ -19,6 +19,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../test/support/cluster';
@@ -40,8 +41,28 @@ const p99Target = 100;
 const retries = Number(process.env.RETRIES ?? 1);
 const systems = (process.env.SYSTEMS ?? 'domus,socketio,multi').split(',');
 const profileDirectory = process.env.BENCH_CPU_PROF; // write a --cpu-prof of each server process there
-const adminUrl = process.env.DATABASE_URL;
-const redisUrl = process.env.REDIS_URL;
+// PostgreSQL and Redis as given, else the local ones when they answer (so `npm run bench:realtime`
+// alone measures the deployed shape); without PostgreSQL the single-node runs use PGlite.
+const adminUrl = await reachable(process.env.DATABASE_URL ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+const redisUrl = await reachable(process.env.REDIS_URL ?? process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+
+/** The URL if its host:port accepts a TCP connection within a second, else undefined. */
+async function reachable(url: string): Promise<string | undefined> {
+  const { hostname, port, protocol } = new URL(url);
+  const fallback = protocol.startsWith('redis') ? 6379 : 5432;
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || fallback), timeout: 1000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(url);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('error', () => resolve(undefined));
+  });
+}
 
 type Memory = { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 interface ServerNode {
@@ -310,7 +331,7 @@ if (systems.includes('multi') && adminUrl && redisUrl) {
   const crossRooms = Number(process.env.CROSS_ROOMS ?? 100);
   const crossRate = Number(process.env.CROSS_RATE ?? 10000);
   for (const nodeCount of [2, 3]) multi.push(await runDomus(nodeCount, crossRooms, [crossRate]));
-} else if (systems.includes('multi')) console.log('multi-node runs skipped: set DATABASE_URL and REDIS_URL');
+} else if (systems.includes('multi')) console.log('multi-node runs skipped: no PostgreSQL or no Redis (DATABASE_URL, REDIS_URL)');
 
 /** The highest level delivered in full with p99 under the target. */
 const maximum = (runs: Level[] | undefined) => {
