@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { asUser, call } from '../../../test/support/api-client';
 import { createTestDomus, signUp, type TestDomus } from '../../../test/support/harness';
-import { handshake, dealScene, type DealScene } from './realtime.test-support';
+import type { ServerFrame } from './realtime.client';
+import { connectAs, handshake, dealScene, type DealScene } from './realtime.test-support';
 
 /**
  * Zero trust for long-lived connections: a socket does not outlive the session it was opened
@@ -55,6 +56,21 @@ describe('sockets and the sessions behind them', () => {
     expect(seller.socket.readyState).toBe(WebSocket.OPEN);
     // And the cookie no longer opens a socket.
     expect((await handshake(`${scene.wsUrl}/realtime`, { cookie: scene.buyer.cookie })).status).toBe(401);
+  });
+
+  it('takes a room away from a member removed from the seller\'s organization, and keeps the socket', async () => {
+    const agent = await connectAs(scene.wsUrl, scene.sellerAgent);
+    const room = `deal:${scene.dealId}`;
+    expect(await agent.join(room)).toMatchObject({ type: 'joined', access: 'write' });
+    const refused = agent.next((frame: ServerFrame) => frame.type === 'error' && frame.room === room);
+    const removed = await call(domus, asUser(scene.owner), 'DELETE', `/organizations/${scene.organizationId}/members/${scene.sellerAgent.id}`);
+    expect(removed.statusCode, removed.body).toBe(204);
+    expect(await refused).toMatchObject({ type: 'error', code: 'ROOM_NOT_FOUND', room });
+    // Still connected, no longer in the room: joining again is refused like any outsider.
+    const again = agent.next((frame: ServerFrame) => frame.type === 'error' && frame.room === room);
+    void agent.join(room).catch(() => undefined);
+    expect(await again).toMatchObject({ code: 'ROOM_NOT_FOUND' });
+    agent.close();
   });
 
   it('keeps a socket open when its session changes but stays valid (a step-up)', async () => {

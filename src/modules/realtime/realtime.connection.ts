@@ -288,6 +288,26 @@ export class Connection {
     this.sendJson({ type: 'joined', room, cursor: seat.cursor, access, presence: this.context.presence.members(room) });
   }
 
+  /**
+   * Checks every joined room again, after a change of access (a member removed from the seller's
+   * organization, a role lowered): a room the user may no longer join is left and answered with
+   * the refusal as an error frame; a seat's access follows the new answer (write or read-only).
+   * The socket itself stays open. Returns how many rooms were left.
+   */
+  async reauthorize(): Promise<number> {
+    let left = 0;
+    for (const [room, seat] of [...this.seats]) {
+      const access = await this.context.authorize(this.userId, room);
+      if (this.closed || this.seats.get(room) !== seat) continue;
+      if (typeof access === 'object') {
+        this.leave(room);
+        this.error(access.refused, { room }, 'Your access to this room ended (a change of membership or role); you have left it.');
+        left += 1;
+      } else seat.access = access;
+    }
+    return left;
+  }
+
   private member(seat: RoomSeat): PresenceMember {
     return { connectionId: this.id, userId: this.userId, name: this.name, state: seat.state };
   }

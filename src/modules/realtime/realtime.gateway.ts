@@ -46,7 +46,7 @@ export class RealtimeGateway {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false, clientTracking: true });
 
   /** Who each open socket acts for: a session (cookie) or a connect token (sessionId null). */
-  private readonly holders = new Map<WebSocket, { userId: string; sessionId: string | null }>();
+  private readonly holders = new Map<WebSocket, { userId: string; sessionId: string | null; connection?: Connection }>();
 
   constructor(private readonly deps: GatewayDependencies) {}
 
@@ -61,7 +61,8 @@ export class RealtimeGateway {
   async accessChanged(change: AccessChange): Promise<number> {
     const sessions = new Set(change.sessions ?? []);
     const users = new Set(change.users ?? []);
-    if (sessions.size === 0 && users.size === 0) return 0;
+    const members = new Set((change.memberships ?? []).map((membership) => membership.userId));
+    if (sessions.size === 0 && users.size === 0 && members.size === 0) return 0;
     const verdicts = new Map<string, Promise<boolean>>();
     let closed = 0;
     for (const [ws, holder] of [...this.holders]) {
@@ -81,10 +82,16 @@ export class RealtimeGateway {
         ws.close(4401, 'your session ended: log in again');
       }
     }
+    // Sockets that stay open: rooms joined before a membership or role change are checked again.
+    for (const holder of this.holders.values()) {
+      if (holder.connection && (members.has(holder.userId) || users.has(holder.userId))) {
+        await holder.connection.reauthorize().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'realtime: re-authorizing rooms failed'));
+      }
+    }
     return closed;
   }
 
-  private hold(ws: WebSocket, holder: { userId: string; sessionId: string | null }): void {
+  private hold(ws: WebSocket, holder: { userId: string; sessionId: string | null; connection?: Connection }): void {
     this.holders.set(ws, holder);
     ws.once('close', () => this.holders.delete(ws));
   }
@@ -127,8 +134,7 @@ export class RealtimeGateway {
     }
     const name = await this.deps.displayName(userId);
     this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      this.hold(ws, holder);
-      new Connection(newId(), userId, name, ws, this.deps.context);
+      this.hold(ws, { ...holder, connection: new Connection(newId(), userId, name, ws, this.deps.context) });
     });
   }
 

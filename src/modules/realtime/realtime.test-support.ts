@@ -11,6 +11,7 @@ export interface DealScene {
   dealId: string;
   listingId: string;
   organizationId: string;
+  owner: SignedInUser;
   buyer: SignedInUser;
   sellerAgent: SignedInUser;
   stranger: SignedInUser;
@@ -34,7 +35,7 @@ export async function dealScene(domus: TestDomus): Promise<DealScene> {
   await setStatus(domus, asUser(sellerAgent), listing.id, 'active');
   const deal = await call(domus, asUser(buyer), 'POST', '/deals', { listingId: listing.id });
   expect(deal.statusCode, deal.body).toBe(201);
-  return { baseUrl, wsUrl, dealId: deal.json().id, listingId: listing.id, organizationId, buyer, sellerAgent, stranger };
+  return { baseUrl, wsUrl, dealId: deal.json().id, listingId: listing.id, organizationId, owner, buyer, sellerAgent, stranger };
 }
 
 export async function connectAs(wsUrl: string, user: { cookie: string }, onFrame?: (frame: ServerFrame) => void): Promise<ResumableClient> {
