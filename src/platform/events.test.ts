@@ -115,3 +115,11 @@ describe('RedisEventBus after a lost connection', () => {
     await waitFor(() => values.includes(7));
   });
 });
+
+describe('NATS bus before its first connection', () => {
+  it('fails a publication after its timeout instead of hanging the publisher', async () => {
+    const bus = new NatsEventBus('nats://127.0.0.1:1', 'node-a', `domus-test.${newId()}.`, undefined, 200);
+    buses.push(bus);
+    await expect(bus.publish('test.happened', { value: 1 })).rejects.toThrow(/not connected/);
+  });
+});

@@ -148,7 +148,9 @@ export class RedisEventBus extends LocalDispatcher implements EventBus {
  * not miss an event read the database).
  */
 export class NatsEventBus extends LocalDispatcher implements EventBus {
-  private readonly connection: Promise<NatsConnection>;
+  private connection: NatsConnection | null = null;
+  private readonly waiting = new Set<{ resolve: (nc: NatsConnection) => void; reject: (error: Error) => void }>();
+  private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -156,46 +158,94 @@ export class NatsEventBus extends LocalDispatcher implements EventBus {
     private readonly nodeId: string,
     private readonly prefix = 'domus.events.',
     logger?: Logger,
+    private readonly publishTimeoutMs = 5_000,
   ) {
     super(logger);
     if (!prefix.endsWith('.') || /[\s*>]/.test(prefix)) throw new Error(`a NATS subject prefix ends with "." and has no spaces, "*" or ">": ${prefix}`);
     const parsed = new URL(url);
-    this.connection = connectNats({
+    const options = {
       servers: `${parsed.hostname}:${parsed.port || '4222'}`,
       ...(parsed.username ? { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } : {}),
       name: `domus-${nodeId}`,
-      // A node outlives NATS restarts: keep reconnecting, and wait for the first connection too.
+      // Once connected, a node outlives NATS restarts: the client reconnects for ever.
       maxReconnectAttempts: -1,
-      waitOnFirstConnect: true,
-    });
-    void this.connection.then(
-      (nc) => {
-        nc.subscribe(`${this.prefix}>`, {
-          callback: (error, message) => {
-            if (error) return this.logger?.warn({ err: error }, 'nats event bus subscription error');
-            try {
-              const envelope = message.json<{ payload: unknown; meta: EventMeta }>();
-              this.dispatch(message.subject.slice(this.prefix.length), envelope.payload, envelope.meta);
-            } catch (failure) {
-              this.logger?.warn({ err: failure, subject: message.subject }, 'dropped a malformed event');
-            }
-          },
-        });
-        void (async () => {
-          for await (const status of nc.status()) {
-            if (status.type === 'disconnect' || status.type === 'error') this.logger?.warn({ status: status.type }, 'nats event bus connection problem');
-            // Core NATS does not replay what was published while this node was away.
-            if (status.type === 'reconnect') this.dispatch('platform.bus.resumed', { at: new Date().toISOString() }, { origin: this.nodeId, publishedAt: new Date().toISOString() });
-          }
-        })().catch(() => undefined);
+    };
+    void this.connect(options, 0);
+  }
+
+  /**
+   * The first connection, retried with capped back-off under our own (unref'd) timer rather than
+   * the client's waitOnFirstConnect, so that close() can stop it: a node started while NATS is down
+   * keeps trying, and still shuts down at once.
+   */
+  private async connect(options: Parameters<typeof connectNats>[0], attempt: number): Promise<void> {
+    if (this.closed) return;
+    let nc: NatsConnection;
+    try {
+      nc = await connectNats(options);
+    } catch (error) {
+      if (attempt === 0 || attempt % 10 === 0) this.logger?.error({ err: error, attempt }, 'nats event bus could not connect; retrying');
+      this.retryTimer = setTimeout(() => void this.connect(options, attempt + 1), Math.min(5_000, 100 * 2 ** attempt));
+      this.retryTimer.unref();
+      return;
+    }
+    if (this.closed) {
+      await nc.close().catch(() => undefined);
+      return;
+    }
+    nc.subscribe(`${this.prefix}>`, {
+      callback: (error, message) => {
+        if (error) return this.logger?.warn({ err: error }, 'nats event bus subscription error');
+        try {
+          const envelope = message.json<{ payload: unknown; meta: EventMeta }>();
+          this.dispatch(message.subject.slice(this.prefix.length), envelope.payload, envelope.meta);
+        } catch (failure) {
+          this.logger?.warn({ err: failure, subject: message.subject }, 'dropped a malformed event');
+        }
       },
-      (error: unknown) => this.logger?.error({ err: error }, 'nats event bus could not connect'),
-    );
+    });
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'disconnect' || status.type === 'error') this.logger?.warn({ status: status.type }, 'nats event bus connection problem');
+        // Core NATS does not replay what was published while this node was away.
+        if (status.type === 'reconnect') this.dispatch('platform.bus.resumed', { at: new Date().toISOString() }, { origin: this.nodeId, publishedAt: new Date().toISOString() });
+      }
+    })().catch(() => undefined);
+    this.connection = nc;
+    for (const waiter of this.waiting) waiter.resolve(nc);
+    this.waiting.clear();
+  }
+
+  /** The connection, waiting for the first one at most `timeoutMs` (no limit when undefined). */
+  private connected(timeoutMs: number | undefined, purpose: string): Promise<NatsConnection> {
+    if (this.connection) return Promise.resolve(this.connection);
+    if (this.closed) return Promise.reject(new Error('the NATS event bus is closed'));
+    return new Promise<NatsConnection>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = {
+        resolve: (nc: NatsConnection) => {
+          clearTimeout(timer);
+          resolve(nc);
+        },
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.waiting.add(waiter);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.waiting.delete(waiter);
+          reject(new Error(`the NATS event bus is not connected (${purpose})`));
+        }, timeoutMs);
+        timer.unref();
+      }
+    });
   }
 
   /** Resolves once connected and the server has processed this node's subscription. */
   async ready(): Promise<void> {
-    await (await this.connection).flush();
+    await (await this.connected(undefined, 'ready')).flush();
   }
 
   async subscriptionsReady(): Promise<void> {
@@ -205,14 +255,19 @@ export class NatsEventBus extends LocalDispatcher implements EventBus {
   async publish<K extends EventName>(name: K, payload: DomusEvents[K]): Promise<void> {
     if (/[\s*>]/.test(name)) throw new Error(`an event name cannot be a NATS subject: ${name}`);
     const meta: EventMeta = { origin: this.nodeId, publishedAt: new Date().toISOString() };
-    (await this.connection).publish(this.prefix + name, JSON.stringify({ payload, meta }));
+    // Once connected, the client buffers publications through reconnects; before the first
+    // connection a publisher must not wait for ever (a request would hang): it fails like Redis's.
+    const nc = await this.connected(this.publishTimeoutMs, `publishing ${name}`);
+    nc.publish(this.prefix + name, JSON.stringify({ payload, meta }));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.retryTimer);
+    for (const waiter of this.waiting) waiter.reject(new Error('the NATS event bus is closed'));
+    this.waiting.clear();
     this.emitter.removeAllListeners();
-    const nc = await this.connection.catch(() => null);
-    await nc?.drain().catch(() => undefined);
+    await this.connection?.drain().catch(() => undefined);
   }
 }
