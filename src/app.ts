@@ -161,7 +161,6 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
     app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
       try {
         await database.ping();
-        return { status: 'ready', database: database.kind };
       } catch (error) {
         logger.warn({ err: error }, 'readiness check failed');
         return reply.code(503).type('application/problem+json').send({
@@ -172,6 +171,18 @@ export async function createDomus(config: Config, overrides: DomusOverrides = {}
           detail: 'The database is not reachable.',
         });
       }
+      // A node cut off from the bus would miss other nodes' invalidations (sessions, roles, caches).
+      const crossNode = bus as EventBus;
+      if (crossNode.connected && !crossNode.connected()) {
+        return reply.code(503).type('application/problem+json').send({
+          type: 'https://domus.dev/problems/service-unavailable',
+          title: 'Service unavailable',
+          status: 503,
+          code: 'SERVICE_UNAVAILABLE',
+          detail: 'The event bus between the nodes (Redis or NATS) is not connected.',
+        });
+      }
+      return { status: 'ready', database: database.kind };
     });
 
     await app.register(

@@ -50,6 +50,7 @@ const implementations: [string, Factory | null][] = [
           const a = new NatsEventBus(process.env.NATS_URL as string, 'node-a', prefix);
           const b = new NatsEventBus(process.env.NATS_URL as string, 'node-b', prefix);
           await Promise.all([a.ready(), b.ready()]);
+          expect(a.connected() && b.connected()).toBe(true);
           return [a, b];
         }
       : null,
@@ -121,5 +122,6 @@ describe('NATS bus before its first connection', () => {
     const bus = new NatsEventBus('nats://127.0.0.1:1', 'node-a', `domus-test.${newId()}.`, undefined, 200);
     buses.push(bus);
     await expect(bus.publish('test.happened', { value: 1 })).rejects.toThrow(/not connected/);
+    expect(bus.connected()).toBe(false);
   });
 });

@@ -38,6 +38,11 @@ export interface EventBus {
   /** Returns a function that removes the handler. */
   subscribe<K extends EventName>(name: K, handler: EventHandler<K>): () => void;
   close(): Promise<void>;
+  /**
+   * Whether the node hears the other nodes now (a cross-node bus connected); absent means always
+   * (the in-process bus). A node that does not would miss cache invalidations: /ready says so.
+   */
+  connected?(): boolean;
 }
 
 abstract class LocalDispatcher {
@@ -113,6 +118,10 @@ export class RedisEventBus extends LocalDispatcher implements EventBus {
     await Promise.all([this.publisher.ping(), this.subscriber.ping()]);
   }
 
+  connected(): boolean {
+    return this.publisher.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
   override subscribe<K extends EventName>(name: K, handler: EventHandler<K>): () => void {
     const channel = this.prefix + name;
     if (!this.subscribed.has(channel)) {
@@ -149,6 +158,8 @@ export class RedisEventBus extends LocalDispatcher implements EventBus {
  */
 export class NatsEventBus extends LocalDispatcher implements EventBus {
   private connection: NatsConnection | null = null;
+  /** Connected now: set on the first connection, cleared on a disconnect, set again on reconnect. */
+  private up = false;
   private readonly waiting = new Set<{ resolve: (nc: NatsConnection) => void; reject: (error: Error) => void }>();
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -206,18 +217,21 @@ export class NatsEventBus extends LocalDispatcher implements EventBus {
     });
     void (async () => {
       for await (const status of nc.status()) {
+        if (status.type === 'disconnect') this.up = false;
+        if (status.type === 'reconnect') this.up = true;
         if (status.type === 'disconnect' || status.type === 'error') this.logger?.warn({ status: status.type }, 'nats event bus connection problem');
         // Core NATS does not replay what was published while this node was away.
         if (status.type === 'reconnect') this.dispatch('platform.bus.resumed', { at: new Date().toISOString() }, { origin: this.nodeId, publishedAt: new Date().toISOString() });
       }
     })().catch(() => undefined);
     this.connection = nc;
+    this.up = true;
     for (const waiter of this.waiting) waiter.resolve(nc);
     this.waiting.clear();
   }
 
   /** The connection, waiting for the first one at most `timeoutMs` (no limit when undefined). */
-  private connected(timeoutMs: number | undefined, purpose: string): Promise<NatsConnection> {
+  private connection_(timeoutMs: number | undefined, purpose: string): Promise<NatsConnection> {
     if (this.connection) return Promise.resolve(this.connection);
     if (this.closed) return Promise.reject(new Error('the NATS event bus is closed'));
     return new Promise<NatsConnection>((resolve, reject) => {
@@ -243,9 +257,13 @@ export class NatsEventBus extends LocalDispatcher implements EventBus {
     });
   }
 
+  connected(): boolean {
+    return this.up && !this.closed;
+  }
+
   /** Resolves once connected and the server has processed this node's subscription. */
   async ready(): Promise<void> {
-    await (await this.connected(undefined, 'ready')).flush();
+    await (await this.connection_(undefined, 'ready')).flush();
   }
 
   async subscriptionsReady(): Promise<void> {
@@ -257,7 +275,7 @@ export class NatsEventBus extends LocalDispatcher implements EventBus {
     const meta: EventMeta = { origin: this.nodeId, publishedAt: new Date().toISOString() };
     // Once connected, the client buffers publications through reconnects; before the first
     // connection a publisher must not wait for ever (a request would hang): it fails like Redis's.
-    const nc = await this.connected(this.publishTimeoutMs, `publishing ${name}`);
+    const nc = await this.connection_(this.publishTimeoutMs, `publishing ${name}`);
     nc.publish(this.prefix + name, JSON.stringify({ payload, meta }));
   }
 

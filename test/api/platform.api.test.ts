@@ -48,6 +48,21 @@ describe('operational endpoints', () => {
     }
   });
 
+  it('answers 503 on /ready while the bus between the nodes is not connected', async () => {
+    const bus = domus.platform.bus as { connected?: () => boolean };
+    const original = bus.connected;
+    bus.connected = () => false;
+    try {
+      const ready = await domus.app.inject('/ready');
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().detail).toMatch(/event bus/);
+    } finally {
+      if (original) bus.connected = original;
+      else delete bus.connected;
+    }
+    expect((await domus.app.inject('/ready')).statusCode).toBe(200);
+  });
+
   it('publishes an OpenAPI 3.1 document generated from the route schemas, and the reference page', async () => {
     const response = await domus.app.inject('/openapi.json');
     expect(response.statusCode).toBe(200);
