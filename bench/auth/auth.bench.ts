@@ -18,13 +18,13 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { createDomus, type Domus } from '../../src/app';
 import { roleRank, sessionCookieName } from '../../src/modules/identity';
 import { testConfig } from '../../src/platform/config';
 import { createHttpServer } from '../../src/platform/http';
 import { newId } from '../../src/platform/ids';
-import { policy, PolicyGateway } from '../../src/platform/policy';
+import { PolicyGateway } from '../../src/platform/policy';
+import { createThrowawayDatabase } from '../../test/support/throwaway-database';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argument = (name: string, fallback: number) => {
@@ -37,26 +37,11 @@ const rounds = argument('rounds', 2);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
   try {
-    await admin.connect();
+    return await createThrowawayDatabase(adminUrl, 'domus_bench_auth', { connectionTimeoutMillis: 2_000 });
   } catch {
-    return null;
+    return null; // no PostgreSQL here: the bench runs on PGlite
   }
-  const name = `domus_bench_auth_${newId().replaceAll('-', '').slice(-12)}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleaner = new pg.Client({ connectionString: adminUrl });
-      await cleaner.connect();
-      await cleaner.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleaner.end();
-    },
-  };
 }
 
 interface Figures {

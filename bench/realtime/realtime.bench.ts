@@ -21,9 +21,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import path from 'node:path';
-import pg from 'pg';
 import { freePort } from '../../test/support/cluster';
 import { bucketUpper, type DriveResult, type Histogram, type LoadCommand, type RoomAssignment } from './load.shared';
+import { createThrowawayDatabase } from '../../test/support/throwaway-database';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const rooms = Number(process.env.ROOMS ?? 500);
@@ -230,22 +230,7 @@ async function ramp(name: string, drive: (level: number, rate: number) => Promis
 
 async function freshDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
   if (!adminUrl) return { drop: async () => undefined };
-  const name = `domus_bench_rt_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleaner = new pg.Client({ connectionString: adminUrl });
-      await cleaner.connect();
-      await cleaner.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleaner.end();
-    },
-  };
+  return createThrowawayDatabase(adminUrl, 'domus_bench_rt');
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));

@@ -231,7 +231,7 @@ export class NatsEventBus extends LocalDispatcher implements EventBus {
   }
 
   /** The connection, waiting for the first one at most `timeoutMs` (no limit when undefined). */
-  private connection_(timeoutMs: number | undefined, purpose: string): Promise<NatsConnection> {
+  private awaitConnection(timeoutMs: number | undefined, purpose: string): Promise<NatsConnection> {
     if (this.connection) return Promise.resolve(this.connection);
     if (this.closed) return Promise.reject(new Error('the NATS event bus is closed'));
     return new Promise<NatsConnection>((resolve, reject) => {
@@ -263,7 +263,7 @@ export class NatsEventBus extends LocalDispatcher implements EventBus {
 
   /** Resolves once connected and the server has processed this node's subscription. */
   async ready(): Promise<void> {
-    await (await this.connection_(undefined, 'ready')).flush();
+    await (await this.awaitConnection(undefined, 'ready')).flush();
   }
 
   async subscriptionsReady(): Promise<void> {
@@ -275,7 +275,7 @@ export class NatsEventBus extends LocalDispatcher implements EventBus {
     const meta: EventMeta = { origin: this.nodeId, publishedAt: new Date().toISOString() };
     // Once connected, the client buffers publications through reconnects; before the first
     // connection a publisher must not wait for ever (a request would hang): it fails like Redis's.
-    const nc = await this.connection_(this.publishTimeoutMs, `publishing ${name}`);
+    const nc = await this.awaitConnection(this.publishTimeoutMs, `publishing ${name}`);
     nc.publish(this.prefix + name, JSON.stringify({ payload, meta }));
   }
 

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { eventBusKind } from '../../src/platform/config';
 import { NatsEventBus, RedisEventBus, type EventBus } from '../../src/platform/events';
 import { newId } from '../../src/platform/ids';
+import { createThrowawayDatabase } from './throwaway-database';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -47,22 +48,11 @@ export class Cluster {
   ) {}
 
   static async create(adminUrl: string, redisUrl: string, environment: Record<string, string> = {}): Promise<Cluster> {
-    const name = `domus_cluster_${newId().replaceAll('-', '').slice(-20)}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
+    const database = await createThrowawayDatabase(adminUrl, 'domus_cluster');
     const dataDir = await mkdtemp(path.join(tmpdir(), 'domus-cluster-'));
     return new Cluster(
-      url.toString(),
-      async () => {
-        const cleaner = new pg.Client({ connectionString: adminUrl });
-        await cleaner.connect();
-        await cleaner.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await cleaner.end();
-      },
+      database.url,
+      database.drop,
       dataDir,
       { REDIS_URL: redisUrl, SECRET_KEY: newId() + newId(), AUTH_RATE_LIMIT_PER_MINUTE: '100000', ...environment },
     );

@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { createDomus, type Domus, type DomusOverrides } from '../../src/app';
 import { ManualClock } from '../../src/platform/clock';
 import { testConfig, type Config } from '../../src/platform/config';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db';
 import { NatsEventBus, RedisEventBus } from '../../src/platform/events';
 import { newId } from '../../src/platform/ids';
+import { createThrowawayDatabase } from './throwaway-database';
 
 /**
  * The whole Domus stack for a test file: PGlite in memory by default; when DATABASE_URL is set,
@@ -26,22 +26,13 @@ export async function openTestDatabase(): Promise<{ handle: DatabaseHandle; drop
     const handle = await openDatabase({});
     return { handle, drop: async () => handle.close() };
   }
-  const name = `domus_test_${newId().replaceAll('-', '').slice(-20)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), poolSize: 5 });
+  const database = await createThrowawayDatabase(adminUrl, 'domus_test');
+  const handle = await openDatabase({ url: database.url, poolSize: 5 });
   return {
     handle,
     drop: async () => {
       await handle.close();
-      const cleaner = new pg.Client({ connectionString: adminUrl });
-      await cleaner.connect();
-      await cleaner.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleaner.end();
+      await database.drop();
     },
   };
 }
