@@ -118,6 +118,18 @@ describe('per-node access caches, kept right over the bus', () => {
     expect((await call(b, phone, 'GET', '/auth/me')).statusCode).toBe(200);
   });
 
+  it('refuses on node B the other sessions of a password changed on node A, at once', async () => {
+    const phone = await signUp(a, 'Ida');
+    const login = await a.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.7.0.3', payload: { email: phone.email, password: 'a long enough password' } });
+    expect(login.statusCode, login.body).toBe(200);
+    const laptop = { cookie: ['domus_session', 'domus_device'].map((name) => `${name}=${login.cookies.find((item) => item.name === name)!.value}`).join('; ') };
+    expect((await call(b, laptop, 'GET', '/auth/me')).statusCode).toBe(200);
+    const changed = await call(a, phone, 'PUT', '/me/password', { currentPassword: 'a long enough password', newPassword: 'another long passphrase' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect((await onB(() => call(b, laptop, 'GET', '/auth/me'), 401)).statusCode).toBe(401);
+    expect((await call(b, phone, 'GET', '/auth/me')).statusCode).toBe(200);
+  });
+
   it('applies a role change and a removal made on node A to node B at once', async () => {
     const owner = await signUp(a, 'Olga');
     const member = await signUp(a, 'Mia');

@@ -17,7 +17,7 @@ describe.skipIf(!hasChromium)('security settings in Chromium', () => {
     await domus?.close();
   });
 
-  it('enrols an authenticator app from the QR page (after the step-up prompt), then logs in with a recovery code', async () => {
+  it('enrols an authenticator app from the QR page (after the step-up prompt), logs in with a recovery code, then changes the password', async () => {
     const browser = await launchChromium();
     const pageErrors: string[] = [];
     try {
@@ -64,6 +64,23 @@ describe.skipIf(!hasChromium)('security settings in Chromium', () => {
       await page.getByTestId('mfa-code').fill(codes[0] as string);
       await page.getByTestId('mfa-submit').click();
       await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('Security Person');
+
+      // Change the password: a wrong current one is named on its field, then the change goes through.
+      await page.getByTestId('nav-security').click();
+      const newPassword = 'an even stronger browser passphrase';
+      await page.getByTestId('password-current').fill('not the password at all');
+      await page.getByTestId('password-new').fill(newPassword);
+      await page.getByTestId('password-submit').click();
+      await expect.poll(() => page.getByTestId('password-section').textContent()).toContain('is wrong');
+      await page.getByTestId('password-current').fill(password);
+      await page.getByTestId('password-submit').click();
+      await expect.poll(() => page.getByTestId('password-changed').textContent()).toContain('Password changed');
+      await page.getByTestId('logout-button').click();
+      await page.goto(`${baseUrl}/login`);
+      await page.getByTestId('login-email').fill('security.person@example.test');
+      await page.getByTestId('login-password').fill(newPassword);
+      await page.getByTestId('login-submit').click();
+      await page.getByTestId('mfa-step').waitFor();
       expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();

@@ -157,3 +157,50 @@ describe('organizations, roles and API keys', () => {
     expect(bad.json().errors[0].path).toBe('kinds.0');
   });
 });
+
+describe('changing the password', () => {
+  const put = (cookie: string, payload: object) => domus.app.inject({ method: 'PUT', url: '/api/v1/me/password', headers: { cookie }, payload });
+  const logIn = (email: string, password: string, device: string) =>
+    domus.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { cookie: device }, payload: { email, password } });
+
+  it('needs the current password, refuses weak or unchanged new ones, then ends every other session', async () => {
+    const user = await signUp(domus);
+    const device = user.cookie.split('; ').find((part) => part.startsWith('domus_device='))!;
+    const second = await logIn(user.email, 'correct horse battery staple', device);
+    expect(second.statusCode).toBe(200);
+    const otherCookie = `domus_session=${second.cookies.find((item) => item.name === 'domus_session')!.value}; ${device}`;
+
+    const wrong = await put(user.cookie, { currentPassword: 'not my password', newPassword: 'a brand new passphrase' });
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.headers['content-type']).toContain('application/problem+json');
+    expect(wrong.json()).toMatchObject({ code: 'CURRENT_PASSWORD_INCORRECT', errors: [{ path: 'currentPassword' }] });
+
+    const common = await put(user.cookie, { currentPassword: 'correct horse battery staple', newPassword: 'password123!' });
+    expect(common.statusCode).toBe(400);
+    expect(common.json().errors[0].path).toBe('newPassword');
+    const same = await put(user.cookie, { currentPassword: 'correct horse battery staple', newPassword: 'correct horse battery staple' });
+    expect(same.statusCode).toBe(400);
+    expect(same.json().code).toBe('PASSWORD_UNCHANGED');
+    const short = await put(user.cookie, { currentPassword: 'correct horse battery staple', newPassword: 'short' });
+    expect(short.statusCode).toBe(400);
+    // Nothing changed so far: the other session still works.
+    expect((await domus.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: otherCookie } })).statusCode).toBe(200);
+
+    const changed = await put(user.cookie, { currentPassword: 'correct horse battery staple', newPassword: 'a brand new passphrase' });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toEqual({ endedSessions: 1 });
+    expect((await domus.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: otherCookie } })).statusCode).toBe(401);
+    expect((await domus.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: user.cookie } })).statusCode).toBe(200);
+    expect((await logIn(user.email, 'correct horse battery staple', device)).statusCode).toBe(401);
+    expect((await logIn(user.email, 'a brand new passphrase', device)).statusCode).toBe(200);
+
+    const { sql } = await import('kysely');
+    const audit = await sql<{ action: string }>`select action from audit_log where action = 'identity.password.changed' and target_id = ${user.id}`.execute(domus.platform.db);
+    expect(audit.rows).toHaveLength(1);
+  });
+
+  it('is for a signed-in person only', async () => {
+    const anonymous = await domus.app.inject({ method: 'PUT', url: '/api/v1/me/password', payload: { currentPassword: 'x', newPassword: 'a brand new passphrase' } });
+    expect(anonymous.statusCode).toBe(401);
+  });
+});

@@ -35,8 +35,8 @@ export interface LogInGuard {
   secondFactorPassed(userId: string, deviceId: string | null): Promise<void>;
   /** A new account was created on this exchange: the device its first session binds to. */
   accountCreated(user: User, exchange: AuthenticationExchange): Promise<{ deviceId: string | null }>;
-  /** Throws a 4xx naming the problem when a new password is too common or known breached. */
-  checkNewPassword(password: string, context: { email?: string; displayName?: string }): Promise<void>;
+  /** Throws a 4xx naming the problem (at `field`, default `password`) when a new password is too common or known breached. */
+  checkNewPassword(password: string, context: { email?: string; displayName?: string; field?: string }): Promise<void>;
   /**
    * Whether a request may use a session bound to `sessionDeviceId`: the request must carry that
    * device's valid, signed device cookie. Runs on every authenticated request, so it is cheap.

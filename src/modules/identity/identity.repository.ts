@@ -137,6 +137,24 @@ export class IdentityRepository {
     return this.db.updateTable('sessions').set({ mfa_verified_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
   }
 
+  /**
+   * A password change in one transaction: the new hash, and every other active session of the
+   * user revoked (a thief holding one must not outlive the change). Returns the sessions ended.
+   */
+  changePassword(userId: string, passwordHash: string, keepSessionId: string, now: Date): Promise<number> {
+    return this.transaction(async (trx) => {
+      await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
+      const ended = await trx
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('id', '!=', keepSessionId)
+        .executeTakeFirst();
+      return Number(ended.numUpdatedRows);
+    });
+  }
+
   /** Revokes every active session of a user except `keepId`; returns how many ended. */
   async revokeOtherSessions(userId: string, keepId: string | null, now: Date): Promise<number> {
     let query = this.db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);

@@ -8,6 +8,7 @@ import { platformErrors } from '../../platform/errors';
 import { pageSchema, problemResponses, type AuthContext } from '../../platform/http';
 import {
   addMemberBody,
+  changePasswordBody,
   apiKeyParams,
   apiKeySchema,
   createApiKeyBody,
@@ -103,6 +104,23 @@ export function identityRoutes(service: IdentityService, config: Config, audit?:
     }, async (request) => {
       const userId = requireUser(request.auth);
       return { user: await service.getUser(userId), memberships: await service.memberships(userId) };
+    });
+
+    app.put('/me/password', {
+      config: { ...authRateLimit, policy: policy.self("the signed-in person's own password, given the current one", { sensitive: true }) },
+      schema: {
+        tags,
+        summary: 'Change your password (the current one is required); every other session of yours ends',
+        body: changePasswordBody,
+        response: { 200: z.object({ endedSessions: z.number().int() }), ...problemResponses(400, 401, 403, 423, 429) },
+      },
+    }, async (request, reply) => {
+      const userId = requireUser(request.auth);
+      const sessionId = request.auth?.sessionId;
+      if (!sessionId) throw platformErrors.UNAUTHENTICATED('Log in to change your password.');
+      const result = await service.changePasswordFrom({ userId, sessionId }, request.body, { request, reply });
+      await audit?.record({ ...auditContext(request), action: 'identity.password.changed', target: { type: 'user', id: userId }, details: { endedSessions: result.endedSessions } });
+      return result;
     });
 
     app.get('/me/profile', {

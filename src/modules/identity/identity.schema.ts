@@ -19,13 +19,17 @@ const email = z
   .max(254)
   .transform((value) => value.trim().toLowerCase());
 
+const newPassword = z.string().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters');
+
 export const signUpBody = z
   .object({
     email,
-    password: z.string().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters'),
+    password: newPassword,
     displayName: z.string().trim().min(1, 'must not be empty').max(120),
   })
   .strict();
+
+export const changePasswordBody = z.object({ currentPassword: z.string().min(1, 'must not be empty').max(200), newPassword }).strict();
 
 export const logInBody = z.object({ email, password: z.string().min(1).max(200) }).strict();
 

@@ -264,6 +264,34 @@ export class IdentityService {
     return ended;
   }
 
+  /**
+   * Changes the signed-in user's password: the current one must be given (the guard's lock-out
+   * and failure counting apply, so a stolen session cannot guess it), the new one is vetted like
+   * a sign-up's and must differ; then, in one transaction, the new hash is stored and every other
+   * session ends, and every node drops that user's cached sessions.
+   */
+  async changePasswordFrom(
+    caller: { userId: string; sessionId: string },
+    input: { currentPassword: string; newPassword: string },
+    exchange: AuthenticationExchange,
+  ): Promise<{ endedSessions: number }> {
+    this.guard.vetExchange(exchange);
+    const row = await this.repository.findUserById(caller.userId);
+    if (!row) throw identityErrors.USER_NOT_FOUND('Your account no longer exists.');
+    await this.guard.beforePasswordCheck(row.email, exchange);
+    if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
+      await this.guard.passwordRejected(row.email, row.id, exchange);
+      throw identityErrors.CURRENT_PASSWORD_INCORRECT('The current password is wrong; enter the one you log in with.', [{ path: 'currentPassword', message: 'is wrong' }]);
+    }
+    if (input.newPassword === input.currentPassword) {
+      throw identityErrors.PASSWORD_UNCHANGED('Choose a new password that differs from the current one.', [{ path: 'newPassword', message: 'is the current password' }]);
+    }
+    await this.guard.checkNewPassword(input.newPassword, { email: row.email, displayName: row.display_name, field: 'newPassword' });
+    const endedSessions = await this.repository.changePassword(row.id, await hashPassword(input.newPassword), caller.sessionId, this.now());
+    await this.accessChanged({ reason: 'password changed', users: [row.id] });
+    return { endedSessions };
+  }
+
   /** Checks the user's password without logging in (fresh authentication before sensitive changes). */
   async checkPassword(userId: string, password: string): Promise<boolean> {
     const user = await this.repository.findUserById(userId);

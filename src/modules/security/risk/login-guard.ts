@@ -142,11 +142,11 @@ export class SecurityLogInGuard implements LogInGuard {
     return device.deviceId;
   }
 
-  async checkNewPassword(password: string, context: { email?: string; displayName?: string }): Promise<void> {
+  async checkNewPassword(password: string, context: { email?: string; displayName?: string; field?: string }): Promise<void> {
     const verdict = vetNewPassword(password, context);
     if (!verdict.ok) {
       throw riskErrors.PASSWORD_TOO_COMMON(`Choose another password: this one ${verdict.reason}. A few unrelated words make a strong one.`, [
-        { path: 'password', message: verdict.reason },
+        { path: context.field ?? 'password', message: verdict.reason },
       ]);
     }
   }

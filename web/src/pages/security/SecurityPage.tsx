@@ -7,6 +7,7 @@ import { ErrorState, Field, FormError, Spinner } from '../../components/ui';
 import { useAsync, useDocumentTitle } from '../../lib/useAsync';
 import { useFormErrors } from '../../lib/useFormErrors';
 import { DevicesSection } from './DevicesSection';
+import { PasswordSection } from './PasswordSection';
 import { mfaApi, passkeysSupported, type Factor, type TotpEnrolment } from './mfaApi';
 import { withStepUp } from './StepUpPrompt';
 
@@ -94,6 +95,8 @@ export function SecurityPage() {
           Generate new codes
         </button>
       </section>
+
+      <PasswordSection />
 
       <DevicesSection />
     </div>
