@@ -134,11 +134,33 @@ export class SecurityLogInGuard implements LogInGuard {
     return { deviceId: device.deviceId };
   }
 
-  /** A passkey log-in (two factors by itself): the device it binds to, and a success in the history. */
+  /**
+   * A passkey log-in (two factors by itself): scored like a password log-in, so a `deny` (an
+   * anonymising network, impossible travel, a burst of failures from this address, past the
+   * organization's deny threshold) refuses it — a stolen authenticator used from elsewhere meets
+   * the same wall. A `step_up` is already satisfied: the passkey is the phishing-resistant factor
+   * a step-up would ask for. Returns the device the session binds to.
+   */
   async passwordlessLogIn(user: User, { request, reply }: AuthenticationExchange): Promise<string> {
     const place = this.geolocator.locate(request.ip);
     const device = await this.devices.recognise(user.id, request, reply, place);
-    await this.risk.record({ userId: user.id, account: accountHash(user.email), outcome: 'success', ip: request.ip, deviceId: device.deviceId });
+    const assessment = await this.risk.assessLogIn({ userId: user.id, email: user.email, ip: request.ip, deviceKnown: device.known, deviceSignalsChanged: device.signalsChanged });
+    const denied = assessment.decision === 'deny';
+    await this.risk.record({ userId: user.id, account: accountHash(user.email), outcome: denied ? 'denied' : 'success', ip: request.ip, deviceId: device.deviceId, assessment });
+    if (denied) {
+      await this.audit({
+        action: 'security.login.denied',
+        outcome: 'denied',
+        actor: { type: 'user', id: user.id },
+        ...requestFacts(request),
+        details: { method: 'passkey', score: assessment.score, reasons: assessment.reasons, decision: assessment.decision, deviceId: device.deviceId, newDevice: !device.known },
+      });
+      throw riskErrors.LOGIN_DENIED(
+        `This log-in looks too risky (${assessment.reasons.join(', ')}) and was refused, passkey or not. Try again from a device and network you have used before, or ask an admin.`,
+        [],
+        { score: assessment.score, reasons: assessment.reasons },
+      );
+    }
     return device.deviceId;
   }
 
