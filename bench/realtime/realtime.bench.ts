@@ -24,6 +24,7 @@ import path from 'node:path';
 import { freePort } from '../../test/support/cluster';
 import { bucketUpper, type DriveResult, type Histogram, type LoadCommand, type RoomAssignment } from './load.shared';
 import { createThrowawayDatabase } from '../../test/support/throwaway-database';
+import { cpuAccounting, sampleCpu } from './cpu-accounting';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const rooms = Number(process.env.ROOMS ?? 500);
@@ -67,6 +68,7 @@ async function reachable(url: string): Promise<string | undefined> {
 type Memory = { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 interface ServerNode {
   port: number;
+  pid: number | undefined;
   memory(): Promise<Memory>;
   /** User + system CPU time of the server process so far, in microseconds. */
   cpu(): Promise<number>;
@@ -114,6 +116,7 @@ async function startServer(mode: 'domus' | 'socketio', environment: Record<strin
   }, ['--expose-gc', '--max-old-space-size=2048', ...profile, ...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [])]);
   return {
     port,
+    pid: child.pid,
     memory: () =>
       new Promise((resolve) => {
         child.once('message', (message) => resolve(message as Memory));
@@ -146,6 +149,9 @@ async function startLoad(mode: 'domus' | 'socketio', assignments: RoomAssignment
     /** One level: `deliveredPerSecond` offered in total, split over the processes by their rooms. */
     drive: async (level: number, deliveredPerSecond: number) => {
       const sendsPerSecond = deliveredPerSecond / perRoom;
+      const loadPids = children.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+      const sampleBefore = await sampleCpu(server.pid, loadPids);
+      const startedAt = performance.now();
       const cpuBefore = await server.cpu();
       const results = await Promise.all(
         children.map((child, index) =>
@@ -153,7 +159,10 @@ async function startLoad(mode: 'domus' | 'socketio', assignments: RoomAssignment
         ),
       );
       const cpuMicroseconds = (await server.cpu()) - cpuBefore;
-      return summarise(deliveredPerSecond, results, cpuMicroseconds);
+      const sampleAfter = await sampleCpu(server.pid, loadPids);
+      const elapsedSeconds = (performance.now() - startedAt) / 1000;
+      const delivered = results.reduce((sum, result) => sum + result.delivered, 0);
+      return { ...summarise(deliveredPerSecond, results, cpuMicroseconds), cpu: cpuAccounting(sampleBefore, sampleAfter, delivered, elapsedSeconds) };
     },
     close: async () => {
       await Promise.all(children.map((child) => ask(child, { cmd: 'close' } satisfies LoadCommand, 'closed')));
@@ -205,7 +214,7 @@ function summarise(offered: number, results: DriveResult[], cpuMicroseconds: num
     passed: complete && p99 !== null && p99 < p99Target,
   };
 }
-type Level = ReturnType<typeof summarise> & { attempt?: number };
+type Level = ReturnType<typeof summarise> & { cpu: ReturnType<typeof cpuAccounting>; attempt?: number };
 
 /**
  * Runs the ramp until a level fails twice in a row: a failed level is run once more, so that one
@@ -217,7 +226,8 @@ async function ramp(name: string, drive: (level: number, rate: number) => Promis
   for (let index = 0; index < levels.length; ) {
     const rate = levels[index]!;
     const run = { ...(await drive(attempt * levels.length + index, rate)), attempt: attempt + 1 };
-    console.log(`${name}: offered ${rate} delivered/s -> ${run.deliveredPerSecond} delivered/s (${(run.deliveredShare * 100).toFixed(2)}%), p50 ${run.p50} ms, p99 ${run.p99} ms, server CPU ${run.serverCpuMicrosecondsPerDelivered} µs/msg (${run.serverCpuShare} cores) ${run.passed ? 'PASS' : 'FAIL'}`);
+    const µs = run.cpu.microsecondsPerDelivered;
+    console.log(`${name}: offered ${rate} delivered/s -> ${run.deliveredPerSecond} delivered/s (${(run.deliveredShare * 100).toFixed(2)}%), p50 ${run.p50} ms, p99 ${run.p99} ms, server CPU ${run.serverCpuMicrosecondsPerDelivered} µs/msg (${run.serverCpuShare} cores); µs/msg server ${µs.server} (sys ${µs.serverSystem}) load ${µs.load} (sys ${µs.loadSystem}) postgres ${µs.postgres} redis ${µs.redis} = ${µs.scenarioTotal} (+ other ${µs.other}; machine ${run.cpu.cores.machineBusy}/${run.cpu.cores.machineTotal} cores) ${run.passed ? 'PASS' : 'FAIL'}`);
     runs.push(run);
     if (run.passed || process.env.BENCH_NO_STOP === '1') {
       index += 1;
