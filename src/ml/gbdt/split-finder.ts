@@ -60,6 +60,12 @@ export function findBestSplit(
   return best;
 }
 
+/**
+ * Scans the thresholds of a numeric feature in bin order, with the missing rows right and then
+ * left at each one, and finally "every present value left, missing right": the first candidate
+ * with the strictly largest gain wins, across features in the order searched. The hot loop of
+ * split finding, so the bookkeeping stays in locals and `best` is written once per feature.
+ */
 function numericSplit(hist: Float64Array, layout: HistogramLayout, f: number, t: NodeTotals, c: SplitConstraints, best: SplitCandidate): void {
   const from = layout.slotOffset[f]!;
   const nonMissing = layout.binCount[f]! - 1;
@@ -67,8 +73,17 @@ function numericSplit(hist: Float64Array, layout: HistogramLayout, f: number, t:
   const gM = hist[missingAt]!;
   const hM = hist[missingAt + 1]!;
   const hasMissing = hM > 0;
-  const parent = (t.gradient * t.gradient) / (t.hessian + c.lambda);
-  const countPerHessian = t.count / t.hessian;
+  const { lambda, minSamplesLeaf, minHessianLeaf } = c;
+  const G = t.gradient;
+  const H = t.hessian;
+  const count = t.count;
+  const parent = (G * G) / (H + lambda);
+  const countPerHessian = count / H;
+  let bestGain = best.gain;
+  let bestBin = -1;
+  let bestMissingLeft = false;
+  let bestGL = 0;
+  let bestHL = 0;
   let gL = 0;
   let hL = 0;
   for (let b = 0; b < nonMissing - 1; b++) {
@@ -78,12 +93,56 @@ function numericSplit(hist: Float64Array, layout: HistogramLayout, f: number, t:
     if (h === 0) continue;
     gL += hist[at]!;
     hL += h;
-    consider(t, c, parent, countPerHessian, best, f, b, false, hasMissing, gL, hL);
-    if (hasMissing) consider(t, c, parent, countPerHessian, best, f, b, true, hasMissing, gL + gM, hL + hM);
+    const nL = hL * countPerHessian;
+    const nR = count - nL;
+    const hR = H - hL;
+    // The left side only grows with b: once the right is too small it stays so, also with the
+    // missing rows added to the left.
+    if (nR < minSamplesLeaf || hR < minHessianLeaf) break;
+    if (nL >= minSamplesLeaf && hL >= minHessianLeaf) {
+      const gR = G - gL;
+      const gain = (gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parent;
+      if (gain > bestGain) {
+        bestGain = gain;
+        bestBin = b;
+        bestMissingLeft = false;
+        bestGL = gL;
+        bestHL = hL;
+      }
+    }
+    if (hasMissing) {
+      const gLM = gL + gM;
+      const hLM = hL + hM;
+      const nLM = hLM * countPerHessian;
+      const nRM = count - nLM;
+      const hRM = H - hLM;
+      if (nLM >= minSamplesLeaf && nRM >= minSamplesLeaf && hLM >= minHessianLeaf && hRM >= minHessianLeaf) {
+        const gR = G - gLM;
+        const gain = (gLM * gLM) / (hLM + lambda) + (gR * gR) / (hRM + lambda) - parent;
+        if (gain > bestGain) {
+          bestGain = gain;
+          bestBin = b;
+          bestMissingLeft = true;
+          bestGL = gLM;
+          bestHL = hLM;
+        }
+      }
+    }
+  }
+  if (bestBin >= 0) {
+    const nL = bestHL * countPerHessian;
+    best.gain = bestGain;
+    best.feature = f;
+    best.binThreshold = bestBin;
+    best.categoryBits = null;
+    // Without missing values in the node, send future missing values to the larger side.
+    best.defaultLeft = hasMissing ? bestMissingLeft : nL >= count - nL;
+    best.leftGradient = bestGL;
+    best.leftHessian = bestHL;
   }
   // Every present value left, missing values right.
   if (hasMissing && nonMissing >= 1) {
-    consider(t, c, parent, countPerHessian, best, f, nonMissing - 1, false, hasMissing, t.gradient - gM, t.hessian - hM);
+    consider(t, c, parent, countPerHessian, best, f, nonMissing - 1, false, hasMissing, G - gM, H - hM);
   }
 }
 
@@ -102,7 +161,6 @@ function consider(
     best.feature = f;
     best.binThreshold = threshold;
     best.categoryBits = null;
-    // Without missing values in the node, send future missing values to the larger side.
     best.defaultLeft = hasMissing ? defaultLeft : nL >= nR;
     best.leftGradient = gL;
     best.leftHessian = hL;

@@ -83,17 +83,17 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
     goLeft: new Uint8Array(256),
   };
   const rows = new Uint32Array(n);
-  const inBag = new Uint8Array(n);
   const residuals = new Float64Array(n);
+  const routerTable = new Int32Array((2 * p.maxLeaves - 1) * 256);
 
   const trees: TreeBuilder[] = [];
   const trainLoss: number[] = [];
   const validationLoss: number[] = [];
   let best = { iteration: -1, loss: Infinity };
   for (let iteration = 0; iteration < p.maxIterations; iteration++) {
-    loss.gradients(train.y, prediction, gradients, hessians);
-    const numRows = sampleRows(n, p.subsample, rng, rows, inBag);
+    const numRows = sampleRows(n, p.subsample, rng, rows);
     const features = sampleFeatures(numFeatures, p.featureFraction, rng);
+    loss.gradients(train.y, prediction, gradients, hessians, rows, numRows);
     const { tree, leaves } = growTree(ctx, rows, numRows, features);
     if (loss.refitLeaf) {
       for (const leaf of leaves) {
@@ -109,17 +109,17 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
       const v = tree.value[leaf.node]!;
       for (let k = leaf.start; k < leaf.end; k++) prediction[rows[k]!]! += v;
     }
-    const router = numRows < n || validBinned ? tree.router(missingBins) : null;
-    if (router && numRows < n) {
-      for (let i = 0; i < n; i++) if (!inBag[i]) prediction[i]! += tree.value[router.leafOf(binned, i * numFeatures)]!;
-    }
+    const router = numRows < n || validBinned ? tree.router(missingBins, routerTable) : null;
+    const values = router ? Float64Array.from(tree.value) : null;
+    // sampleRows left the out-of-bag rows in rows[numRows..n).
+    if (router && values && numRows < n) router.addLeafValues(binned, numFeatures, rows, numRows, n, values, prediction);
     trees.push(tree);
     trainLoss.push(loss.evaluate(train.y, prediction));
 
     let stop = false;
     let currentValidLoss: number | null = null;
     if (valid && validBinned && validPrediction && router) {
-      for (let i = 0; i < validPrediction.length; i++) validPrediction[i]! += tree.value[router.leafOf(validBinned, i * numFeatures)]!;
+      router.addLeafValues(validBinned, numFeatures, null, 0, validPrediction.length, values!, validPrediction);
       currentValidLoss = loss.evaluate(valid.y, validPrediction);
       validationLoss.push(currentValidLoss);
       if (best.iteration < 0 || best.loss - currentValidLoss > p.earlyStoppingTolerance * Math.abs(best.loss)) {
@@ -157,22 +157,35 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
 }
 
 let uniforms = new Float64Array(0);
+let outOfBag = new Uint32Array(0);
 
-/** Bagging: exactly round(n·fraction) rows, in increasing order (selection sampling, Knuth's Algorithm S). */
-function sampleRows(n: number, fraction: number, rng: Rng, rows: Uint32Array, inBag: Uint8Array): number {
+/**
+ * Bagging: exactly round(n·fraction) rows, in increasing order (selection sampling, Knuth's
+ * Algorithm S), into rows[0..chosen); the rows left out follow in rows[chosen..n), also in order.
+ */
+function sampleRows(n: number, fraction: number, rng: Rng, rows: Uint32Array): number {
   if (fraction >= 1) {
     for (let i = 0; i < n; i++) rows[i] = i;
     return n;
   }
   const wanted = Math.max(1, Math.round(n * fraction));
   if (uniforms.length < n) uniforms = new Float64Array(n);
+  if (outOfBag.length < n) outOfBag = new Uint32Array(n);
   rng.fill(uniforms, n); // the same draws as n calls of rng.next(), without the calls
+  // Branch-free: whether row i is drawn is a coin flip, so a branch on it mispredicts half the time.
+  // rows[chosen] is written for every i and kept only when the row is drawn; the rows left out
+  // go to scratch and then after the drawn ones.
   let chosen = 0;
+  let left = 0;
+  const last = n - 1;
   for (let i = 0; i < n; i++) {
-    const take = uniforms[i]! * (n - i) < wanted - chosen;
-    inBag[i] = take ? 1 : 0;
-    if (take) rows[chosen++] = i;
+    const take = ((uniforms[i]! * (n - i) < wanted - chosen) as unknown as number) | 0;
+    rows[chosen < last ? chosen : last] = i;
+    outOfBag[left] = i;
+    chosen += take;
+    left += 1 - take;
   }
+  rows.set(outOfBag.subarray(0, left), chosen);
   return chosen;
 }
 

@@ -65,44 +65,66 @@ export class TreeBuilder {
   }
 
   /** A compact copy for routing binned rows, once the tree is finished. */
-  router(missingBins: Int32Array): BinnedRouter {
-    return new BinnedRouter(this, missingBins);
+  router(missingBins: Int32Array, scratch?: Int32Array): BinnedRouter {
+    return new BinnedRouter(this, missingBins, scratch);
   }
 }
 
 /**
  * Routes binned rows through a finished tree with one table lookup per node: for each internal
- * node, 256 bytes saying which bins go left. Used for the rows a tree did not train on
- * (out-of-bag rows, the early-stopping set), where the partition gives no leaf for free.
+ * node, 256 entries holding the child that each bin goes to. Used for the rows a tree did not
+ * train on (out-of-bag rows, the early-stopping set), where the partition gives no leaf for
+ * free. Looking the child up instead of branching on the direction (a coin flip for a random
+ * row) measured up to 1.5× faster; walking all rows level by level, or four rows at a time, was
+ * slower than one row at a time.
  */
 export class BinnedRouter {
   private readonly feature: Int32Array;
-  private readonly left: Int32Array;
-  private readonly right: Int32Array;
-  private readonly goLeft: Uint8Array;
+  private readonly next: Int32Array;
 
-  constructor(tree: TreeBuilder, missingBins: Int32Array) {
+  /** `scratch`, when long enough (size · 256), holds the table: the router is then valid until it is reused. */
+  constructor(tree: TreeBuilder, missingBins: Int32Array, scratch?: Int32Array) {
     const size = tree.size;
     this.feature = Int32Array.from(tree.feature);
-    this.left = Int32Array.from(tree.left);
-    this.right = Int32Array.from(tree.right);
-    this.goLeft = new Uint8Array(size * 256);
+    this.next = scratch && scratch.length >= size * 256 ? scratch : new Int32Array(size * 256);
+    const next = this.next;
     for (let n = 0; n < size; n++) {
       const f = tree.feature[n]!;
       if (f < 0) continue;
-      for (let b = 0; b <= missingBins[f]!; b++) this.goLeft[n * 256 + b] = tree.goesLeft(n, b, missingBins[f]!) ? 1 : 0;
+      const left = tree.left[n]!;
+      const right = tree.right[n]!;
+      const base = n * 256;
+      const missing = missingBins[f]!;
+      const bits = tree.categoryBits[n];
+      if (bits) {
+        for (let b = 0; b < 256; b++) next[base + b] = b <= missing && bitIsSet(bits, 0, b) ? left : right;
+      } else {
+        const threshold = Math.min(tree.binThreshold[n]!, missing - 1);
+        next.fill(left, base, base + threshold + 1);
+        next.fill(right, base + threshold + 1, base + 256);
+        next[base + missing] = tree.defaultLeft[n] ? left : right;
+      }
     }
   }
 
-  /** The leaf reached by the row whose bins are binned[rowStart + f]. */
-  leafOf(binned: Uint8Array, rowStart: number): number {
-    const { feature, left, right, goLeft } = this;
-    let node = 0;
-    let f = feature[0]!;
-    while (f >= 0) {
-      node = goLeft[node * 256 + binned[rowStart + f]!] ? left[node]! : right[node]!;
-      f = feature[node]!;
+  /**
+   * out[i] += values[leaf of row i] for i = rows[from..to) (or i = from..to when rows is null),
+   * where row i's bins are binned[i * stride + f].
+   */
+  addLeafValues(binned: Uint8Array, stride: number, rows: Uint32Array | null, from: number, to: number, values: Float64Array, out: Float64Array): void {
+    const { feature, next } = this;
+    const root = feature[0]!;
+    for (let k = from; k < to; k++) {
+      const i = rows ? rows[k]! : k;
+      const base = i * stride;
+      let node = 0;
+      let f = root;
+      while (f >= 0) {
+        node = next[(node << 8) | binned[base + f]!]!;
+        f = feature[node]!;
+      }
+      out[i]! += values[node]!;
     }
-    return node;
   }
+
 }
