@@ -98,6 +98,58 @@ describe('compliance agent (in-process chain)', () => {
     expect(await canTransfer(alice.wallet, bob.wallet)).toEqual({ allowed: true, rule: 0 });
   });
 
+  it('changes the compliance rules after deployment, which the contract then enforces, and sends only what differs', async () => {
+    const carol = await investor(domus, 'Carol', 0);
+    const put = async (body: Record<string, unknown>) => {
+      await confirm(domus, issuer);
+      return call(domus, issuer.caller, 'PUT', `/tokenization/properties/${propertyId}/agent/compliance`, body);
+    };
+    const read = async (countries = '') => {
+      const response = await call(domus, issuer.caller, 'GET', `/tokenization/properties/${propertyId}/agent/compliance${countries ? `?countries=${countries}` : ''}`);
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json();
+    };
+    const before = await read('276');
+    expect(before).toMatchObject({ maxHolders: 0, maxBalanceShares: 0, lockUpUntil: null, countryRestricted: false, countries: [{ country: 276, allowed: false }] });
+    expect(before.holders).toBeGreaterThanOrEqual(2);
+
+    // Bad input names the field; nothing is sent.
+    expectProblem(await put({ reason }), 400, 'VALIDATION_FAILED', 'maxHolders');
+    expectProblem(await put({ maxHolders: -1, reason }), 400, 'VALIDATION_FAILED', 'maxHolders');
+    expectProblem(await put({ allowCountries: [276], disallowCountries: [276], reason }), 400, 'VALIDATION_FAILED', 'disallowCountries');
+    expectProblem(await put({ lockUpUntil: 'next week', reason }), 400, 'VALIDATION_FAILED', 'lockUpUntil');
+    await confirm(domus, alice);
+    expectProblem(await call(domus, alice.caller, 'PUT', `/tokenization/properties/${propertyId}/agent/compliance`, { maxHolders: 1, reason }), 404, 'TOKENIZED_PROPERTY_NOT_FOUND');
+
+    // Holder cap at today's count: existing holders trade, a new holder is refused (rule 11).
+    const capped = await put({ maxHolders: before.holders, reason: 'prospectus limits the investor count' });
+    expect(capped.statusCode, capped.body).toBe(200);
+    expect(capped.json().transactions).toHaveLength(1);
+    expect(capped.json().settings).toMatchObject({ maxHolders: before.holders });
+    expect(await canTransfer(alice.wallet, bob.wallet)).toEqual({ allowed: true, rule: 0 });
+    expect(await canTransfer(alice.wallet, carol.wallet)).toEqual({ allowed: false, rule: 11 });
+    expectProblem(await put({ maxHolders: before.holders, reason: 'again' }), 409, 'AGENT_ACTION_REFUSED');
+
+    // Countries: restricted to France, German receivers are refused (rule 9); allowing Germany lets them in.
+    const restricted = await put({ countryRestricted: true, allowCountries: [250], maxHolders: 0, reason: 'offering passported to France only' });
+    expect(restricted.statusCode, restricted.body).toBe(200);
+    expect(restricted.json().transactions).toHaveLength(3);
+    expect(await canTransfer(alice.wallet, bob.wallet)).toEqual({ allowed: false, rule: 9 });
+    const opened = await put({ allowCountries: [276], reason: 'passported to Germany as well' });
+    expect(opened.json().settings.countries).toEqual([{ country: 276, allowed: true }]);
+    expect(await canTransfer(alice.wallet, bob.wallet)).toEqual({ allowed: true, rule: 0 });
+
+    // Lock-up: investors cannot sell until it ends; null lifts it.
+    const until = new Date(domus.clock.now().getTime() + 90 * 86_400_000).toISOString();
+    expect((await put({ lockUpUntil: until, reason: 'regulator-ordered 90-day lock-up' })).statusCode).toBe(200);
+    expect((await read()).lockUpUntil).toBe(new Date(Math.floor(Date.parse(until) / 1000) * 1000).toISOString());
+    expect(await canTransfer(alice.wallet, bob.wallet)).toEqual({ allowed: false, rule: 5 });
+    const lifted = await put({ lockUpUntil: null, countryRestricted: false, disallowCountries: [250, 276], reason: 'lock-up lifted by the regulator' });
+    expect(lifted.statusCode, lifted.body).toBe(200);
+    expect(lifted.json().settings).toMatchObject({ lockUpUntil: null, countryRestricted: false });
+    expect(await canTransfer(alice.wallet, bob.wallet)).toEqual({ allowed: true, rule: 0 });
+  });
+
   it('moves shares by force to a verified holder only, never more than the wallet holds', async () => {
     const moved = await agent('forced-transfers', { from: alice.wallet, to: bob.wallet, shares: 5, reason: 'court order 12 O 345/26' });
     expect(moved.statusCode, moved.body).toBe(200);
@@ -142,8 +194,12 @@ describe('compliance agent (in-process chain)', () => {
       'tokenization.agent.forced_transfer:success',
       'tokenization.agent.forced_transfer:failure',
       'tokenization.agent.wallet_recovered:success',
+      'tokenization.agent.compliance_changed:success',
+      'tokenization.agent.compliance_changed:failure',
       'tokenization.offering.finalized:success',
     ]));
+    const capped = entries.find((entry) => entry.action === 'tokenization.agent.compliance_changed' && entry.outcome === 'success')!;
+    expect(capped.details).toMatchObject({ reason: 'prospectus limits the investor count', changes: { maxHolders: expect.any(Number) } });
     const forced = entries.find((entry) => entry.action === 'tokenization.agent.forced_transfer' && entry.outcome === 'success')!;
     expect(forced.details).toMatchObject({ reason: 'court order 12 O 345/26', shares: 5, transactions: [expect.stringMatching(/^0x/)] });
     const refused = entries.find((entry) => entry.action === 'tokenization.agent.forced_transfer' && entry.outcome === 'failure')!;

@@ -1,11 +1,12 @@
 import { getAddress, type Address } from 'viem';
+import { platformErrors } from '../../platform/errors';
 import type { AuthContext } from '../../platform/http';
 import { chainFailure, type ContractCall } from './chain/chain.service';
 import { perform, toAppError } from './tokenization.actions';
 import { SHARE_UNIT, type ChainContext } from './tokenization.context';
 import { tokenizationErrors } from './tokenization.errors';
 import type { TokenPropertyRow } from './tokenization.repository';
-import type { ActionResult, AgentWalletState } from './tokenization.schema';
+import type { ActionResult, AgentWalletState, ComplianceSettings, ComplianceSettingsInput } from './tokenization.schema';
 import type { TokenizationService } from './tokenization.service';
 
 const wholeShares = (units: bigint) => Number(units / SHARE_UNIT);
@@ -34,9 +35,15 @@ export class ComplianceAgentService {
   }
 
   private async run(context: ChainContext, action: string, call: ContractCall): Promise<ActionResult> {
+    return this.runAll(context, [{ call, description: action }]);
+  }
+
+  /** Simulates every step first (a refusal sends nothing), then sends them in order. */
+  private async runAll(context: ChainContext, steps: { call: ContractCall; description: string }[]): Promise<ActionResult> {
+    const action = steps.map((step) => step.description).join('; ');
     try {
-      await context.chain.simulate(context.operator.address, call);
-      return await perform(context, { address: context.operator.address, signer: context.operator }, [{ call, description: action }]);
+      for (const step of steps) await context.chain.simulate(context.operator.address, step.call);
+      return await perform(context, { address: context.operator.address, signer: context.operator }, steps);
     } catch (error) {
       throw toAppError(chainFailure(error, action), action);
     }
@@ -122,5 +129,71 @@ export class ComplianceAgentService {
     }
     await this.deps.investors.syncIdentities([replacement]).catch(() => undefined);
     return this.run(context, `recover ${lost} into ${replacement}`, this.sharesCall(shares, 'recoveryAddress', [lost, replacement]));
+  }
+
+  /** The shares' compliance rules as the contract holds them, and the allowance of the countries asked for. */
+  async complianceSettings(auth: AuthContext | null, propertyId: string, countries: readonly number[] = []): Promise<ComplianceSettings> {
+    const { context, shares } = await this.administered(auth, propertyId);
+    return this.readCompliance(context, shares, countries);
+  }
+
+  private async readCompliance(context: ChainContext, shares: Address, countries: readonly number[]): Promise<ComplianceSettings> {
+    try {
+      const [[maxHolders, maxBalance, lockUpUntil, countryRestricted], holders, allowed] = await Promise.all([
+        context.chain.read<readonly [bigint, bigint, bigint, boolean]>(this.sharesCall(shares, 'complianceSettings')),
+        context.chain.read<bigint>(this.sharesCall(shares, 'holderCount')),
+        Promise.all(countries.map((country) => context.chain.read<boolean>(this.sharesCall(shares, 'isCountryAllowed', [country])))),
+      ]);
+      return {
+        maxHolders: Number(maxHolders),
+        holders: Number(holders),
+        maxBalanceShares: wholeShares(maxBalance),
+        lockUpUntil: lockUpUntil === 0n ? null : new Date(Number(lockUpUntil) * 1000).toISOString(),
+        countryRestricted,
+        countries: countries.map((country, index) => ({ country, allowed: allowed[index]! })),
+      };
+    } catch (error) {
+      throw chainFailure(error, 'read the compliance settings');
+    }
+  }
+
+  /**
+   * Changes the shares' compliance rules after deployment (DEFAULT_ADMIN_ROLE, held by the
+   * operator): the holder and balance caps, the lock-up and the country restriction with its
+   * allowed countries. Only what differs from the chain is sent, one transaction per setter, all
+   * simulated before the first is sent. A cap below today's holders or balances is allowed (it
+   * stops new holders and purchases, it never takes shares away); the answer says so.
+   */
+  async updateCompliance(auth: AuthContext | null, propertyId: string, input: ComplianceSettingsInput): Promise<ActionResult & { settings: ComplianceSettings }> {
+    const { context, shares } = await this.administered(auth, propertyId);
+    // Checked after authorization, so that a stranger learns nothing about the property.
+    if (!Object.keys(input).some((key) => key !== 'reason')) {
+      throw platformErrors.VALIDATION_FAILED('Name at least one setting to change.', [{ path: 'maxHolders', message: 'name at least one setting to change' }]);
+    }
+    const touched = [...(input.allowCountries ?? []), ...(input.disallowCountries ?? [])];
+    const current = await this.readCompliance(context, shares, touched);
+    const steps: { call: ContractCall; description: string }[] = [];
+    if (input.maxHolders !== undefined && input.maxHolders !== current.maxHolders) {
+      steps.push({ call: this.sharesCall(shares, 'setMaxHolders', [BigInt(input.maxHolders)]), description: `set the holder cap to ${input.maxHolders || 'none'}` });
+    }
+    if (input.maxBalanceShares !== undefined && input.maxBalanceShares !== current.maxBalanceShares) {
+      steps.push({ call: this.sharesCall(shares, 'setMaxBalance', [BigInt(input.maxBalanceShares) * SHARE_UNIT]), description: `set the per-investor cap to ${input.maxBalanceShares || 'none'} shares` });
+    }
+    if (input.lockUpUntil !== undefined) {
+      const seconds = input.lockUpUntil === null ? 0n : BigInt(Math.floor(new Date(input.lockUpUntil).getTime() / 1000));
+      const currentSeconds = current.lockUpUntil === null ? 0n : BigInt(new Date(current.lockUpUntil).getTime() / 1000);
+      if (seconds !== currentSeconds) steps.push({ call: this.sharesCall(shares, 'setLockUpUntil', [seconds]), description: input.lockUpUntil === null ? 'end the lock-up' : `lock up sales until ${input.lockUpUntil}` });
+    }
+    const allow = (input.allowCountries ?? []).filter((country) => !current.countries.find((entry) => entry.country === country)?.allowed);
+    const disallow = (input.disallowCountries ?? []).filter((country) => current.countries.find((entry) => entry.country === country)?.allowed);
+    if (allow.length > 0) steps.push({ call: this.sharesCall(shares, 'setCountriesAllowed', [allow, true]), description: `allow countries ${allow.join(', ')}` });
+    if (disallow.length > 0) steps.push({ call: this.sharesCall(shares, 'setCountriesAllowed', [disallow, false]), description: `disallow countries ${disallow.join(', ')}` });
+    // The restriction goes last when it is switched on, so the allowed countries are in place first.
+    if (input.countryRestricted !== undefined && input.countryRestricted !== current.countryRestricted) {
+      steps.push({ call: this.sharesCall(shares, 'setCountryRestriction', [input.countryRestricted]), description: input.countryRestricted ? 'restrict receivers to the allowed countries' : 'lift the country restriction' });
+    }
+    if (steps.length === 0) throw tokenizationErrors.AGENT_ACTION_REFUSED('These compliance settings are already in force; nothing to change.');
+    const result = await this.runAll(context, steps);
+    return { ...result, settings: await this.readCompliance(context, shares, touched) };
   }
 }

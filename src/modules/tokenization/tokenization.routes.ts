@@ -18,6 +18,9 @@ import {
   agentRecoveryBody,
   agentWalletQuery,
   agentWalletStateSchema,
+  complianceQuery,
+  complianceSettingsBody,
+  complianceSettingsSchema,
   cancelOrderBody,
   chainInfoSchema,
   claimBody,
@@ -265,6 +268,19 @@ export function tokenizationRoutes(services: { tokenization: TokenizationService
       schema: { tags, summary: "Recover a lost wallet into an empty one of the same investor: shares, freezes and unclaimed rent move, the lost wallet is frozen (admins; audited with the reason)", params: idParams, body: agentRecoveryBody, response: { 200: actionResultSchema, ...agentProblems } },
     }, async (request) => audited(request, 'tokenization.agent.wallet_recovered', agentTarget(request.params.id), { lostWallet: request.body.lostWallet, newWallet: request.body.newWallet, reason: request.body.reason }, () =>
       agent.recover(request.auth, request.params.id, request.body)));
+
+    app.get(`${base}/properties/:id/agent/compliance`, {
+      config: { policy: issuer() },
+      schema: { tags, summary: "The shares' compliance rules on chain: holder and balance caps, lock-up, country restriction and the allowance of the countries named in ?countries= (admins)", params: idParams, querystring: complianceQuery, response: { 200: complianceSettingsSchema, ...problemResponses(400, 401, 403, 404, 503) } },
+    }, async (request) => agent.complianceSettings(request.auth, request.params.id, request.query.countries ? request.query.countries.split(',').map(Number) : []));
+
+    app.put(`${base}/properties/:id/agent/compliance`, {
+      config: { policy: issuer(money) },
+      schema: { tags, summary: 'Change the compliance rules after deployment: holder and balance caps, lock-up, country restriction and allowed countries; only differences are sent (admins; audited with the reason)', params: idParams, body: complianceSettingsBody, response: { 200: actionResultSchema.extend({ settings: complianceSettingsSchema }), ...agentProblems } },
+    }, async (request) => {
+      const { reason: why, ...changes } = request.body;
+      return audited(request, 'tokenization.agent.compliance_changed', agentTarget(request.params.id), { changes, reason: why }, () => agent.updateCompliance(request.auth, request.params.id, request.body));
+    });
 
     // ---- investors: portfolio, wallets, KYC -----------------------------------------------------------
     app.get(`${base}/portfolio`, {

@@ -225,3 +225,36 @@ export const agentWalletStateSchema = z.object({
   paused: z.boolean().describe('all transfers of the property\'s shares are paused'),
 });
 export type AgentWalletState = z.infer<typeof agentWalletStateSchema>;
+
+const countryCodes = z.array(z.number().int().min(1).max(999)).min(1).max(50).describe('ISO 3166-1 numeric country codes, e.g. 276 Germany');
+export const complianceSettingsBody = z
+  .object({
+    maxHolders: z.number().int().min(0).max(16_777_215).optional().describe('Most distinct holders; 0 removes the cap'),
+    maxBalanceShares: z.number().int().min(0).max(1_000_000_000).optional().describe('Most whole shares one investor may hold; 0 removes the cap'),
+    lockUpUntil: z.iso.datetime({ offset: true }).nullable().optional().describe('Investors cannot sell before this instant; null ends the lock-up'),
+    countryRestricted: z.boolean().optional().describe('true: only receivers from allowed countries pass'),
+    allowCountries: countryCodes.optional(),
+    disallowCountries: countryCodes.optional(),
+    reason,
+  })
+  .strict()
+  .refine((body) => !(body.allowCountries ?? []).some((country) => (body.disallowCountries ?? []).includes(country)), {
+    message: 'a country cannot be both allowed and disallowed',
+    path: ['disallowCountries'],
+  });
+export type ComplianceSettingsInput = z.infer<typeof complianceSettingsBody>;
+export const complianceSettingsSchema = z.object({
+  maxHolders: z.number().describe('0: no cap'),
+  holders: z.number().describe('distinct holders now'),
+  maxBalanceShares: z.number().describe('0: no cap'),
+  lockUpUntil: z.string().nullable(),
+  countryRestricted: z.boolean(),
+  countries: z.array(z.object({ country: z.number(), allowed: z.boolean() })).describe('the allowance of each country asked for with ?countries=276,250 (and of each changed one)'),
+});
+export type ComplianceSettings = z.infer<typeof complianceSettingsSchema>;
+export const complianceQuery = z.object({
+  countries: z
+    .string()
+    .regex(/^\d{1,3}(,\d{1,3}){0,49}$/, 'must be up to 50 comma-separated ISO numeric country codes')
+    .optional(),
+});
