@@ -11,6 +11,10 @@ describe('pre-built message frames', () => {
       const payload = Buffer.alloc(length, 'a');
       const built = Sender.frame(payload, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false });
       expect(textFrame(payload).equals(Buffer.concat(built)), `length ${length}`).toBe(true);
+      // The same frame from a string, multi-byte characters counted in bytes.
+      const text = 'é'.repeat(Math.floor(length / 2)) + 'a'.repeat(length % 2);
+      const fromText = Sender.frame(Buffer.from(text), { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false });
+      expect(textFrame(text).equals(Buffer.concat(fromText)), `string of ${length} bytes`).toBe(true);
     }
   });
 });

@@ -41,14 +41,14 @@ const frameCache = new WeakMap<StoredMessage, Buffer>();
 function messageFrame(message: StoredMessage): Buffer {
   let frame = frameCache.get(message);
   if (frame === undefined) {
-    frame = textFrame(Buffer.from(JSON.stringify({ type: 'message', room: message.room, seq: message.sequence, kind: message.kind, sender: message.senderUserId, body: message.body, at: message.createdAt })));
+    frame = textFrame(JSON.stringify({ type: 'message', room: message.room, seq: message.sequence, kind: message.kind, sender: message.senderUserId, body: message.body, at: message.createdAt }));
     frameCache.set(message, frame);
   }
   return frame;
 }
 
-export function textFrame(payload: Buffer): Buffer {
-  const length = payload.length;
+export function textFrame(payload: Buffer | string): Buffer {
+  const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(header + length);
   frame[0] = 0x81;
@@ -61,7 +61,9 @@ export function textFrame(payload: Buffer): Buffer {
     frame.writeUInt32BE(0, 2);
     frame.writeUInt32BE(length, 6);
   }
-  payload.copy(frame, header);
+  // A string is encoded straight into the frame (no intermediate Buffer).
+  if (typeof payload === 'string') frame.write(payload, header);
+  else payload.copy(frame, header);
   return frame;
 }
 
@@ -108,9 +110,14 @@ export class Connection {
     this.sendJson({ type: 'hello', connectionId: id, userId, limits: context.limits });
   }
 
+  /**
+   * Sends one JSON text frame, framed here as one Buffer and written like a message frame (see
+   * sendFrame): one chunk in the turn's coalesced write, where ws.send would add two (header and
+   * payload) and its own corking.
+   */
   sendRaw(frame: string): void {
     const tcp = this.writable();
-    if (tcp) this.socket.send(frame);
+    if (tcp) tcp.write(textFrame(frame));
   }
 
   /**
