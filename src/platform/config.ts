@@ -103,6 +103,8 @@ export const configSchema = z.object({
   CHAIN_CONFIRMATIONS: z.coerce.number().int().min(0).max(1000).optional(),
   CHAIN_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
   CHAIN_RECORD_PERIOD_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(86_400),
+  // Most native coin (wei) the operator sends a custodial wallet in one gas top-up on a chain that charges gas.
+  CHAIN_GAS_TOPUP_MAX_WEI: z.coerce.bigint().min(0n).default(50_000_000_000_000_000n),
 });
 
 type ParsedEnvironment = z.infer<typeof configSchema>;

@@ -37,6 +37,7 @@ export const tokenizationErrors = defineErrors({
   CHAIN_TRANSACTION_REVERTED: { status: 502, title: 'The chain rejected the transaction' },
   CHAIN_NONCE_CONFLICT: { status: 502, title: 'The transaction nonce was out of step with the chain' },
   CHAIN_UNAVAILABLE: { status: 503, title: 'The blockchain node is unreachable' },
+  CHAIN_GAS_UNFUNDED: { status: 503, title: 'The gas for this transaction cannot be paid' },
 });
 
 export function validationFailed(problems: FieldProblem[]) {

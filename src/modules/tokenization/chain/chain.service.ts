@@ -79,6 +79,12 @@ export const dependentStepGasLimit = 400_000n;
 
 const errorAbi = (): Abi => allContractErrors();
 
+/** The node refused a transaction whose sender cannot pay its gas (viem's InsufficientFundsError, or the node's text). */
+function lacksGasFunds(error: unknown): boolean {
+  const matches = (cause: unknown) => (cause as Error | undefined)?.name === 'InsufficientFundsError' || /insufficient funds|sender doesn't have enough funds/i.test(String((cause as Error | undefined)?.message ?? cause));
+  return error instanceof BaseError ? Boolean(error.walk(matches)) : matches(error);
+}
+
 function isUnreachable(error: unknown): boolean {
   if (!(error instanceof BaseError)) {
     const message = String((error as Error | undefined)?.message ?? error);
@@ -133,6 +139,9 @@ export function chainFailure(error: unknown, action: string): Error {
   if (revert) return new ChainRevert(revert, 'simulation');
   if (isUnreachable(error)) return tokenizationErrors.CHAIN_UNAVAILABLE(`The blockchain node did not answer while trying to ${action}; nothing was recorded. Try again shortly.`);
   if (isNonceProblem(error)) return tokenizationErrors.CHAIN_NONCE_CONFLICT(`The chain refused the transaction to ${action} because its nonce was out of step; nothing was recorded. Retry the request.`);
+  if (lacksGasFunds(error)) {
+    return tokenizationErrors.CHAIN_GAS_UNFUNDED(`The sending account has too little native coin to pay the gas to ${action}; nothing was recorded. Custodial wallets are topped up by the operator, so its account needs funding; an own wallet needs native coin of its own.`);
+  }
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -150,6 +159,7 @@ interface NonceLane {
 export class ChainService {
   readonly publicClient: PublicClient;
   private readonly lanes = new Map<Address, NonceLane>();
+  private readonly topUps = new Map<Address, Promise<void>>();
 
   private constructor(
     readonly kind: 'in-process' | 'rpc',
@@ -158,6 +168,8 @@ export class ChainService {
     readonly inProcess: InProcessChain | null,
     publicClient: PublicClient,
     private readonly logger: Logger,
+    /** Most wei one gas top-up of a custodial wallet may send (CHAIN_GAS_TOPUP_MAX_WEI). */
+    private readonly topUpMaxWei: bigint = 0n,
   ) {
     this.publicClient = publicClient;
   }
@@ -175,7 +187,7 @@ export class ChainService {
       }
       const operator = privateKeyToAccount(config.CHAIN_SIGNER_KEY as Hex);
       logger.info({ chainId, operator: operator.address }, 'chain service connected to a JSON-RPC node');
-      return new ChainService('rpc', chainId, operator, null, publicClient, logger);
+      return new ChainService('rpc', chainId, operator, null, publicClient, logger, config.CHAIN_GAS_TOPUP_MAX_WEI);
     }
     // Loaded only when used: Hardhat's EDR is not needed with CHAIN_RPC_URL.
     const { InProcessChain } = await import('./in-process-chain');
@@ -246,6 +258,8 @@ export class ChainService {
         : await this.publicClient.estimateFeesPerGas().catch((error: unknown) => {
             throw chainFailure(error, action);
           });
+    const gasLimit = (gas * 12n) / 10n + 10_000n;
+    if (fees.maxFeePerGas > 0n && from.address !== this.operator.address) await this.ensureGas(from.address, gasLimit * fees.maxFeePerGas, fees, action);
     const hash = await this.inLane(from.address, async (nonce) => {
       const signed = await from.signTransaction({
         type: 'eip1559',
@@ -254,13 +268,48 @@ export class ChainService {
         to: request.to ?? null,
         data: request.data,
         value: 0n,
-        gas: (gas * 12n) / 10n + 10_000n,
+        gas: gasLimit,
         maxFeePerGas: fees.maxFeePerGas,
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
       });
       return this.publicClient.sendRawTransaction({ serializedTransaction: signed });
     }, action);
     return this.awaitReceipt(hash, from.address, request, action);
+  }
+
+  /**
+   * Gas top-up on a chain that charges gas: custodial wallets hold no native coin of their own, so
+   * before one sends, the operator tops it up to three times what this transaction may cost at
+   * most (gas limit × max fee), enough for the next few as well; never more than
+   * CHAIN_GAS_TOPUP_MAX_WEI in one go (a fee spike beyond it is refused, not paid). Top-ups of one
+   * wallet run one at a time, so two concurrent sends do not both pay. Own wallets pay their own
+   * gas; the in-process chain charges none.
+   */
+  private async ensureGas(wallet: Address, ceiling: bigint, fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, action: string): Promise<void> {
+    const previous = this.topUps.get(wallet) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      let balance: bigint;
+      try {
+        balance = await this.publicClient.getBalance({ address: wallet, blockTag: 'pending' });
+      } catch (error) {
+        throw chainFailure(error, action);
+      }
+      if (balance >= ceiling) return;
+      const amount = ceiling * 3n - balance;
+      if (amount > this.topUpMaxWei) {
+        throw tokenizationErrors.CHAIN_GAS_UNFUNDED(
+          `Gas on this chain costs more than the top-up limit allows (${amount} wei needed, CHAIN_GAS_TOPUP_MAX_WEI is ${this.topUpMaxWei}); try again when fees fall, or raise the limit.`,
+        );
+      }
+      const hash = await this.inLane(this.operator.address, async (nonce) => {
+        const signed = await this.operator.signTransaction({ type: 'eip1559', chainId: this.chainId, nonce, to: wallet, value: amount, gas: 21_000n, ...fees });
+        return this.publicClient.sendRawTransaction({ serializedTransaction: signed });
+      }, `top up gas of ${wallet}`);
+      await this.awaitReceipt(hash, undefined, undefined, `top up gas of ${wallet}`);
+      this.logger.info({ wallet, amountWei: amount.toString(), transaction: hash }, 'custodial wallet topped up with gas');
+    });
+    this.topUps.set(wallet, run.catch(() => undefined));
+    await run;
   }
 
   /** Broadcasts a transaction the user signed with their own wallet and waits for it. */
