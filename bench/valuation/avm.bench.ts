@@ -19,6 +19,7 @@ import { createMatrix, randomSplit, selectRows, selectValues, valuationReport, t
 import { trainAvm } from '../../src/modules/valuation/avm/model.js';
 import { salesFromCsv, selectSales, type SalesTable } from '../../src/modules/valuation/avm/sales.js';
 import { valueSubject } from '../../src/modules/valuation/avm/valuate.js';
+import { fhfaOutlook } from './fhfa-outlook.js';
 import { kcCategorical, kcDataPath, loadKcData } from './kc-data.js';
 import { runSklearn, sklearnAvailable } from './sklearn-baseline.js';
 
@@ -49,13 +50,18 @@ for (const [name, split] of Object.entries(splits) as ['random' | 'time', Split]
   const test = selectSales(table, split.test);
   // Median of TRAIN_REPEATS trainings (the same model each time), as scikit-learn's time is the
   // median of its repeats: the first run also pays V8's compilation of the training code.
+  // The market outlook the AVM would have had at training time: FHFA's Washington index as
+  // published by the last training sale, forecast four quarters on (fhfa-outlook.ts).
+  const lastSale = train.soldAt.reduce((a, b) => Math.max(a, b), -Infinity);
+  const outlook = fhfaOutlook('WA', lastSale) ?? undefined;
+  if (!outlook) console.log('market outlook SKIPPED: the FHFA state index is not in ../shared/data.');
   const fits: { seconds: number; cpuSeconds: number; phases: Record<string, number> }[] = [];
   let avm!: ReturnType<typeof trainAvm>;
   for (let r = 0; r < TRAIN_REPEATS; r++) {
     const cpuStart = process.cpuUsage();
     const started = performance.now();
     const phases: Record<string, number> = {};
-    avm = trainAvm(train, { seed: 42, calibration: name === 'time' ? 'time' : 'random', onPhase: (phase, ms) => (phases[phase] = ms / 1000) });
+    avm = trainAvm(train, { seed: 42, calibration: name === 'time' ? 'time' : 'random', outlook, onPhase: (phase, ms) => (phases[phase] = ms / 1000) });
     const cpu = process.cpuUsage(cpuStart);
     fits.push({ seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, phases });
   }
@@ -98,7 +104,7 @@ for (const [name, split] of Object.entries(splits) as ['random' | 'time', Split]
       coverage80: covered / subjects.length,
       train_seconds: trainSeconds, train_cpu_seconds: fit.cpuSeconds, train_phases_seconds: phases, train_seconds_all: fits.map((f) => f.seconds),
       valuation_ms: valuationMs, valuation_with_explanation_ms: explainedMs, explainer_build_ms: explainerBuildMs,
-      blend: avm.parts.blend, trees: avm.parts.gbdt.numTrees,
+      blend: { ...avm.parts.blend, outlook: undefined }, outlook: outlook?.source ?? null, trees: avm.parts.gbdt.numTrees,
     },
     sklearn: baseline ?? { skipped: sklearn.ok ? 'unknown' : sklearn.reason },
   };

@@ -14,6 +14,7 @@
  */
 import { createRng, permutation, SplitConformal, trainGbdt, type GbdtModel, type GbdtParams } from '../../../ml/index.js';
 import { buildPool, comparableOrder, marketIndexes, sizeValues, featureNames, foldsOf, neighbourFeatureNames, neighbourFeatures, placeAndTime, CANDIDATES, type MarketIndex, type NeighbourPool } from './features.js';
+import { outlookLevel, type MarketOutlook } from './outlook.js';
 import { selectSales, type SalesTable } from './sales.js';
 
 export interface AvmTrainOptions {
@@ -23,6 +24,12 @@ export interface AvmTrainOptions {
   readonly calibrationFraction?: number;
   readonly gbdt?: Partial<GbdtParams>;
   readonly coverage?: number;
+  /**
+   * Where the market went after the training sales (observed and forecast index levels,
+   * outlook.ts): a value for a date after the last fitted sale moves by the outlook's change
+   * since that sale. Without one, such a value keeps the held-out sales' level (and trend).
+   */
+  readonly outlook?: MarketOutlook;
   /** Called with each phase's wall milliseconds (index, features, trees, calibration). */
   readonly onPhase?: (phase: string, milliseconds: number) => void;
 }
@@ -44,14 +51,17 @@ export interface Blend {
   readonly from?: number;
   readonly perDay?: number;
   readonly maxDays?: number;
+  /** The market outlook: a valuation date after `from` (the last fitted sale) adds its change since then. */
+  readonly outlook?: MarketOutlook;
 }
 
 /** The market adjustment of a blend for a valuation date (log points). */
 export function driftAt(blend: Blend, at: number): number {
   const shift = blend.shift ?? 0;
-  if (!blend.perDay || blend.from === undefined || !Number.isFinite(at)) return shift;
+  const ahead = blend.outlook && blend.from !== undefined && at > blend.from ? outlookLevel(blend.outlook, at) - outlookLevel(blend.outlook, blend.from) : 0;
+  if (!blend.perDay || blend.from === undefined || !Number.isFinite(at)) return shift + ahead;
   const days = Math.min(Math.max((at - blend.from) / 86_400_000, 0), blend.maxDays ?? 0);
-  return shift + blend.perDay * days;
+  return shift + ahead + blend.perDay * days;
 }
 
 /**
@@ -264,12 +274,15 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
       if (loss < best.loss - 1e-12) best = { beta, k, loss };
     }
   }
-  const chosen = new Avm({ ...draft.parts, blend: { beta: best.beta, k: best.k } }, pool);
-  const undrifted = Float64Array.from(modelLog, (m, i) => chosen.blendLog(m, comps[i]!.slice(0, best.k), calibration.soldAt[i]!).logValue);
   const lastFitted = fit.soldAt.reduce((a, b) => (Number.isFinite(b) ? Math.max(a, b) : a), -Infinity);
+  // The outlook moves the values of dates after the last fitted sale, the calibration sales'
+  // too: the shift and drift are what it leaves.
+  const outlook = options.outlook && Number.isFinite(lastFitted) ? { outlook: options.outlook, from: lastFitted } : {};
+  const chosen = new Avm({ ...draft.parts, blend: { beta: best.beta, k: best.k, ...outlook } }, pool);
+  const undrifted = Float64Array.from(modelLog, (m, i) => chosen.blendLog(m, comps[i]!.slice(0, best.k), calibration.soldAt[i]!).logValue);
   const days = Float64Array.from(calibration.soldAt, (t) => (Number.isFinite(t) && Number.isFinite(lastFitted) ? (t - lastFitted) / 86_400_000 : 0));
   const drift = fitDrift(Float64Array.from(undrifted, (p, i) => calLog[i]! - p), days);
-  const blend: Blend = { beta: best.beta, k: best.k, ...drift, ...(drift.perDay ? { from: lastFitted } : {}) };
+  const blend: Blend = { beta: best.beta, k: best.k, ...drift, ...(drift.perDay ? { from: lastFitted } : {}), ...outlook };
   const blended = new Avm({ ...draft.parts, blend }, pool);
   const predicted = Float64Array.from(modelLog, (m, i) => blended.blendLog(m, comps[i]!.slice(0, blend.k), calibration.soldAt[i]!).logValue);
   const res = Float64Array.from(predicted, (p, i) => calLog[i]! - p).sort();

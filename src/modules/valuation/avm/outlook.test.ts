@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { parseAvm, serializeAvm } from './format.js';
+import { propertyValues, salesFromProperties } from './listings-sales.js';
+import { driftAt, trainAvm } from './model.js';
+import { outlookLevel, quarterlyOutlook, type MarketOutlook } from './outlook.js';
+import { syntheticSales } from './synthetic-sales.js';
+import { valueSubject } from './valuate.js';
+
+const DAY_MS = 86_400_000;
+// A quarterly index that rises 1.5% a quarter, with a spring (Q2) high and a winter (Q1) low.
+const seasonal = [-0.012, 0.012, 0.015, -0.015];
+const quarters = Array.from({ length: 40 }, (_, k) => ({ year: 2005 + Math.floor(k / 4), quarter: (k % 4) + 1, index: 100 * Math.exp(0.015 * k + seasonal[k % 4]!) }));
+
+describe('the market outlook', () => {
+  it('forecasts a seasonal quarterly index with its trend and its spring rise, month by month', () => {
+    const outlook = quarterlyOutlook(quarters, { horizon: 4, source: 'test' });
+    // 40 quarters observed + 4 forecast, at their middle months: 43 steps of 3 months.
+    expect(outlook.values).toHaveLength(43 * 3 + 1);
+    expect(outlook.firstMonth).toBe(2005 * 12 + 1); // February 2005, the middle of 2005Q1
+    expect(outlook.lastObservedMonth).toBe(2014 * 12 + 10); // November 2014, the middle of 2014Q4
+    const at = (year: number, month: number, day = 15) => outlookLevel(outlook, Date.UTC(year, month - 1, day));
+    // The observed part is the index itself at the middle months.
+    expect(at(2014, 11)).toBeCloseTo(Math.log(quarters[39]!.index), 2);
+    // Winter to spring 2015: trend (two quarters) plus the spring high over the winter low.
+    expect(at(2015, 5) - at(2015, 2)).toBeCloseTo(0.015 + 0.024, 2);
+    expect(at(2015, 5) - at(2014, 11)).toBeGreaterThan(0.04);
+    // Linear between month middles, flat beyond the ends.
+    expect(at(2015, 3, 1)).toBeGreaterThan(at(2015, 2));
+    expect(at(2015, 3, 1)).toBeLessThan(at(2015, 3));
+    expect(at(2030, 1)).toBe(outlook.values[outlook.values.length - 1]);
+    expect(at(1990, 1)).toBe(outlook.values[0]);
+  });
+
+  it('refuses gaps, non-positive levels and too short a history', () => {
+    expect(() => quarterlyOutlook(quarters.filter((_, k) => k !== 20), { source: 'gap' })).toThrow(/consecutive/);
+    expect(() => quarterlyOutlook(quarters.map((q, k) => (k === 5 ? { ...q, index: 0 } : q)), { source: 'zero' })).toThrow(/positive/);
+    expect(() => quarterlyOutlook(quarters.slice(0, 8), { source: 'short' })).toThrow(/at least 12/);
+  });
+
+  it('moves a valuation after the last fitted sale by the outlook\'s change since that sale, and nothing before it', () => {
+    const from = Date.UTC(2015, 0, 1);
+    const outlook: MarketOutlook = { firstMonth: 2014 * 12 + 11, values: [0, 0.01, 0.03, 0.06], lastObservedMonth: 2014 * 12 + 11, source: 'test' };
+    const blend = { beta: 0, k: 5, shift: 0.002, from, outlook };
+    expect(driftAt(blend, from - 30 * DAY_MS)).toBe(0.002);
+    expect(driftAt(blend, Date.UTC(2015, 2, 16, 12))).toBeCloseTo(0.002 + 0.06 - 0.005, 9); // mid-March at 0.06; 1 January halfway between mid-December and mid-January
+    expect(driftAt({ beta: 0, k: 5, shift: 0.002 }, Date.UTC(2015, 2, 16))).toBe(0.002); // no outlook: the shift alone
+  });
+
+  it('is part of a trained AVM: later valuation dates follow it, and it survives serialisation', () => {
+    const sales = syntheticSales(800, 5, { start: Date.UTC(2024, 0, 1), days: 365 });
+    const table = salesFromProperties(sales);
+    const rising = quarterlyOutlook(Array.from({ length: 24 }, (_, k) => ({ year: 2019 + Math.floor(k / 4), quarter: (k % 4) + 1, index: 100 * Math.exp(0.02 * k) })), { horizon: 6, source: 'rising' });
+    const avm = trainAvm(table, { seed: 3, gbdt: { maxIterations: 60, learningRate: 0.15 }, calibration: 'time', outlook: rising });
+    const last = avm.parts.blend.from!;
+    expect(last).toBe(Math.max(...sales.map((s) => s.soldAt).sort((a, b) => a - b).slice(0, 720)));
+    const sale = sales[10]!;
+    const subject = (at: number) => ({ values: propertyValues(sale.facts), latitude: sale.latitude, longitude: sale.longitude, at });
+    const now = valueSubject(avm, subject(last), { explain: false });
+    const later = valueSubject(avm, subject(last + 120 * DAY_MS));
+    // The trees see no date beyond the last sale: the difference is the outlook's (2% a quarter).
+    expect(Math.log(later.value / now.value)).toBeCloseTo(outlookLevel(rising, last + 120 * DAY_MS) - outlookLevel(rising, last), 2);
+    expect(later.explanation!.contributions.find((c) => c.feature === 'market date')!.logContribution).toBeGreaterThan(0.02);
+    const copy = parseAvm(serializeAvm(avm));
+    expect(copy.parts.blend.outlook).toEqual(rising);
+    expect(valueSubject(copy, subject(last + 120 * DAY_MS))).toEqual(later);
+  });
+});
