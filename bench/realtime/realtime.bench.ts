@@ -333,6 +333,23 @@ const maximum = (runs: Level[] | undefined) => {
   const passing = (runs ?? []).filter((run) => run.passed);
   return passing.length === 0 ? null : passing.at(-1)!;
 };
+/**
+ * CPU per delivered message by component, for both systems at every offered level both ran (their
+ * first attempt), and the throughput ratio the CPU alone would allow on the shared cores: the
+ * ratio of the totals (server + load processes + PostgreSQL + Redis) — Domus's throughput could be
+ * 1.5x Socket.IO's only if its total were at most two thirds of Socket.IO's.
+ */
+function cpuComparison(domusRuns: Level[] | undefined, socketIoRuns: Level[] | undefined) {
+  const firstAt = (runs: Level[] | undefined, offered: number) => runs?.find((run) => run.offered === offered);
+  return rates.flatMap((offered) => {
+    const domus = firstAt(domusRuns, offered);
+    const socketIo = firstAt(socketIoRuns, offered);
+    if (!domus || !socketIo) return [];
+    const d = domus.cpu.microsecondsPerDelivered;
+    const o = socketIo.cpu.microsecondsPerDelivered;
+    return [{ offered, domus: d, socketIo: o, cpuBoundRatio: Number((o.scenarioTotal / Math.max(0.01, d.scenarioTotal)).toFixed(2)) }];
+  });
+}
 const domusMax = maximum(domusOne?.runs);
 const socketIoMax = maximum(socketIo?.runs);
 const summary = {
@@ -345,6 +362,7 @@ const summary = {
   throughputRatio: domusMax && socketIoMax ? Number((domusMax.deliveredPerSecond / socketIoMax.deliveredPerSecond).toFixed(2)) : null,
   domusIdleKiBPerConnection: domusOne ? Number((domusOne.idleHeapBytesPerConnection / 1024).toFixed(1)) : null,
   socketIoIdleKiBPerConnection: socketIo ? Number((socketIo.idleHeapBytesPerConnection / 1024).toFixed(1)) : null,
+  cpuPerDeliveredMessage: cpuComparison(domusOne?.runs, socketIo?.runs),
   crossNode: multi.map((result) => ({ nodes: result.nodes, p50: result.runs.at(-1)!.crossP50, p99: result.runs.at(-1)!.crossP99, deliveredPerSecond: result.runs.at(-1)!.deliveredPerSecond, passed: result.runs.at(-1)!.passed })),
   targets: {
     p99Under100msAt50k: domusMax ? domusMax.deliveredPerSecond >= 50_000 : false,
@@ -354,7 +372,11 @@ const summary = {
   seconds: Math.round((Date.now() - started) / 1000),
   conditions: { ...conditions, loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(2))) },
 };
-console.table([summary].map(({ conditions: _c, crossNode: _n, targets: _t, ...rest }) => rest));
+console.table([summary].map(({ conditions: _c, crossNode: _n, targets: _t, cpuPerDeliveredMessage: _p, ...rest }) => rest));
+console.table(summary.cpuPerDeliveredMessage.map(({ offered, domus, socketIo, cpuBoundRatio }) => ({
+  offered, domusServer: domus.server, domusLoad: domus.load, domusPostgres: domus.postgres, domusTotal: domus.scenarioTotal,
+  socketIoServer: socketIo.server, socketIoLoad: socketIo.load, socketIoTotal: socketIo.scenarioTotal, cpuBoundRatio, otherDomus: domus.other, otherSocketIo: socketIo.other,
+})));
 console.table(summary.crossNode);
 console.table([summary.targets]);
 if (process.env.BENCH_NO_WRITE !== '1') {
