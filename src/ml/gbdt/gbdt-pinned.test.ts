@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMatrix, type Matrix } from '../matrix.js';
 import { createRng } from '../random.js';
 import { serializeModel, trainGbdt, type GbdtParams } from './index.js';
+import { parallelStats, startGbdtWorker } from './parallel.js';
 
 /**
  * Pins the exact models the learner produces. A speed-up of the learner (layout, loops,
@@ -30,9 +31,9 @@ function data(n: number, seed: number): { x: Matrix; y: Float64Array } {
   return { x: createMatrix(n, cols, values), y };
 }
 
-function fingerprint(x: Matrix, y: Float64Array, params: Partial<GbdtParams>): string {
+function fingerprint(x: Matrix, y: Float64Array, params: Partial<GbdtParams>, threads: number): string {
   const fitted = new Float64Array(x.rows);
-  const model = trainGbdt(x, y, { categoricalFeatures: [3], ...params }, { fitted });
+  const model = trainGbdt(x, y, { categoricalFeatures: [3], ...params }, { fitted, threads });
   return createHash('sha256').update(serializeModel(model)).update(new Uint8Array(fitted.buffer)).digest('hex').slice(0, 16);
 }
 
@@ -47,9 +48,22 @@ describe('trainGbdt gives the very same model after performance work', () => {
     ['l2, many rows', large.x, large.y, { maxIterations: 15, seed: 5 }, 'd994693ea065fde9'],
     ['quantile 0.5, many rows, the AVM shape', large.x, large.y, { loss: 'quantile', alpha: 0.5, learningRate: 0.05, maxIterations: 15, maxBins: 63, maxDepth: 8, subsample: 0.5, featureFraction: 0.35, seed: 42 }, '38f43b426d4ab0cf'],
   ];
+  let workerReady = false;
+  beforeAll(async () => {
+    workerReady = await startGbdtWorker();
+  }, 60_000);
+
   for (const [name, x, y, params, expected] of cases) {
-    it(name, () => {
-      expect(fingerprint(x, y, params)).toBe(expected);
+    it(`${name}: on one thread`, () => {
+      expect(fingerprint(x, y, params, 1)).toBe(expected);
+    });
+    it(`${name}: with the helper thread where the training is large enough`, () => {
+      expect(workerReady).toBe(true);
+      const before = parallelStats.jobs;
+      expect(fingerprint(x, y, params, 2)).toBe(expected);
+      // The large trainings really shared their splits with the worker; the small ones stay on one thread.
+      if (x.rows > 10_000) expect(parallelStats.jobs).toBeGreaterThan(before);
+      else expect(parallelStats.jobs).toBe(before);
     });
   }
 });

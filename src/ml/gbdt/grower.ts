@@ -4,8 +4,9 @@
  * `rows`; a split partitions that range in place. Only the smaller child's histogram is built
  * from rows; the larger child's is the parent's minus the smaller's.
  */
-import { buildHistogram, subtractHistogram, SLOTS, type HistogramLayout, type HistogramPool, type HistogramSource } from './histogram.js';
-import { findBestSplit, SplitCandidate, type SplitConstraints } from './split-finder.js';
+import { SLOTS, type HistogramLayout, type HistogramPool, type HistogramSource } from './histogram.js';
+import { runNodeWork, type NodeEvaluation, type NodeWorker } from './node-work.js';
+import { SplitCandidate, type SplitConstraints } from './split-finder.js';
 import { TreeBuilder } from './tree-builder.js';
 import type { Growth } from './params.js';
 
@@ -27,6 +28,13 @@ export interface GrowContext {
   readonly scratch: Uint32Array;
   /** Scratch of 256 entries: whether each bin goes left under the split being applied. */
   readonly goLeft: Uint8Array;
+  /** Runs histogram building and split finding; null: this thread alone. */
+  readonly worker: NodeWorker | null;
+}
+
+function run(ctx: GrowContext, rows: Uint32Array, work: Parameters<NodeWorker['run']>[0], features: Int32Array): void {
+  if (ctx.worker) ctx.worker.run(work, features);
+  else runNodeWork(work, ctx.layout, ctx.source, rows, ctx.options, features);
 }
 
 /** A finished leaf and the rows (a range of the `rows` argument) that reached it. */
@@ -56,13 +64,13 @@ interface OpenLeaf {
 
 /** Grows a tree on rows[0..numRows), which it reorders. Leaf values are shrunk Newton steps. */
 export function growTree(ctx: GrowContext, rows: Uint32Array, numRows: number, features: Int32Array): GrownTree {
-  const { layout, source, pool, options } = ctx;
+  const { layout, pool, options } = ctx;
   const tree = new TreeBuilder();
   const rootHist = pool.take();
-  buildHistogram(rootHist, layout, source, rows, 0, numRows, features);
+  run(ctx, rows, { build: { hist: rootHist, start: 0, end: numRows }, subtractFrom: null, evaluations: [] }, features);
   const [gradient, hessian] = sumFeature(rootHist, layout, features[0]!);
   const root: OpenLeaf = { node: tree.addLeaf(numRows), start: 0, end: numRows, depth: 0, gradient, hessian, hist: rootHist, split: new SplitCandidate() };
-  evaluate(ctx, root, features);
+  evaluate(ctx, rows, [root], features);
   const open: OpenLeaf[] = [root];
   while (open.length < options.maxLeaves) {
     const pick = nextLeaf(open, options.growth);
@@ -97,18 +105,23 @@ function canSplit(leaf: OpenLeaf, options: GrowOptions): boolean {
   return count >= 2 * options.minSamplesLeaf && (options.maxDepth === 0 || leaf.depth < options.maxDepth);
 }
 
-/** Finds the leaf's best split, and frees its histogram when it will never be split. */
-function evaluate(ctx: GrowContext, leaf: OpenLeaf, features: Int32Array): void {
+/** Finds the leaves' best splits (one run of node work), and frees the histograms of leaves that will never be split. */
+function evaluate(ctx: GrowContext, rows: Uint32Array, leaves: OpenLeaf[], features: Int32Array, build: { hist: Float64Array; start: number; end: number } | null = null, subtractFrom: Float64Array | null = null): void {
   const { options } = ctx;
-  leaf.split.feature = -1;
-  if (leaf.hist && canSplit(leaf, options)) {
-    const totals = { gradient: leaf.gradient, hessian: leaf.hessian, count: leaf.end - leaf.start };
-    findBestSplit(leaf.hist, ctx.layout, features, totals, options, leaf.split);
-    if (leaf.split.found && !(leaf.split.gain > options.minGainToSplit)) leaf.split.feature = -1;
+  const evaluations: NodeEvaluation[] = [];
+  for (const leaf of leaves) {
+    leaf.split.feature = -1;
+    if (leaf.hist && canSplit(leaf, options)) {
+      evaluations.push({ hist: leaf.hist, gradient: leaf.gradient, hessian: leaf.hessian, count: leaf.end - leaf.start, out: leaf.split });
+    }
   }
-  if (!leaf.split.found && leaf.hist) {
-    ctx.pool.give(leaf.hist);
-    leaf.hist = null;
+  if (build || evaluations.length > 0) run(ctx, rows, { build, subtractFrom, evaluations }, features);
+  for (const leaf of leaves) {
+    if (leaf.split.found && !(leaf.split.gain > options.minGainToSplit)) leaf.split.feature = -1;
+    if (!leaf.split.found && leaf.hist) {
+      ctx.pool.give(leaf.hist);
+      leaf.hist = null;
+    }
   }
 }
 
@@ -129,7 +142,7 @@ function nextLeaf(open: OpenLeaf[], growth: Growth): number {
 }
 
 function splitLeaf(ctx: GrowContext, tree: TreeBuilder, parent: OpenLeaf, rows: Uint32Array, features: Int32Array): [OpenLeaf, OpenLeaf] {
-  const { layout, source, pool, options, scratch } = ctx;
+  const { source, pool, options, scratch, layout } = ctx;
   const s = parent.split;
   const f = s.feature;
   const missingBin = layout.binCount[f]! - 1;
@@ -164,19 +177,20 @@ function splitLeaf(ctx: GrowContext, tree: TreeBuilder, parent: OpenLeaf, rows: 
   const [small, large] = left.end - left.start <= right.end - right.start ? [left, right] : [right, left];
   const parentHist = parent.hist!;
   parent.hist = null;
+  let build: { hist: Float64Array; start: number; end: number } | null = null;
+  let subtractFrom: Float64Array | null = null;
   if (canSplit(large, options)) {
     small.hist = pool.take();
-    buildHistogram(small.hist, layout, source, rows, small.start, small.end, features);
-    subtractHistogram(parentHist, small.hist, layout, features);
+    build = { hist: small.hist, start: small.start, end: small.end };
+    subtractFrom = parentHist;
     large.hist = parentHist;
   } else {
     pool.give(parentHist);
     if (canSplit(small, options)) {
       small.hist = pool.take();
-      buildHistogram(small.hist, layout, source, rows, small.start, small.end, features);
+      build = { hist: small.hist, start: small.start, end: small.end };
     }
   }
-  evaluate(ctx, left, features);
-  evaluate(ctx, right, features);
+  evaluate(ctx, rows, [left, right], features, build, subtractFrom);
   return [left, right];
 }

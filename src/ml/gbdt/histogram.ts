@@ -121,8 +121,7 @@ export function buildHistogram(
 }
 
 /** Transposes row-major bins to feature-major. */
-export function toColumns(binned: Uint8Array, numRows: number, numFeatures: number): Uint8Array {
-  const out = new Uint8Array(binned.length);
+export function toColumns(binned: Uint8Array, numRows: number, numFeatures: number, out: Uint8Array = new Uint8Array(binned.length)): Uint8Array {
   for (let i = 0; i < numRows; i++) for (let f = 0; f < numFeatures; f++) out[f * numRows + i] = binned[i * numFeatures + f]!;
   return out;
 }
@@ -137,10 +136,18 @@ export function subtractHistogram(parent: Float64Array, child: Float64Array, lay
   }
 }
 
-/** Reuses histogram buffers across nodes and trees instead of allocating one per node. */
+/**
+ * Reuses histogram buffers across nodes and trees instead of allocating one per node. With an
+ * arena (shared memory, for the helper thread) the buffers are views into it while it lasts.
+ */
 export class HistogramPool {
   private readonly free: Float64Array[] = [];
-  constructor(private readonly size: number) {}
+  constructor(private readonly size: number, arena?: ArrayBufferLike) {
+    if (arena) {
+      const count = Math.floor(arena.byteLength / (size * 8));
+      for (let k = count - 1; k >= 0; k--) this.free.push(new Float64Array(arena, k * size * 8, size));
+    }
+  }
   take(): Float64Array {
     return this.free.pop() ?? new Float64Array(this.size);
   }

@@ -9,6 +9,7 @@ import { binMatrix, fitBins, type FeatureBins } from './binning.js';
 import { forestFromTrees } from './forest.js';
 import { growTree, type GrowContext } from './grower.js';
 import { histogramLayout, HistogramPool, toColumns } from './histogram.js';
+import { ParallelNodeWorker, sharedFloat64, sharedUint32, sharedUint8, wantsParallel } from './parallel.js';
 import { createLoss } from './loss.js';
 import { categoricalFeature, GbdtModel, type ModelFeature } from './model.js';
 import { resolveParams, type GbdtParams } from './params.js';
@@ -28,6 +29,13 @@ export interface TrainOptions {
    * of x or dropped trees after the best one (fill it with NaN to tell).
    */
   readonly fitted?: Float64Array;
+  /**
+   * Threads for tree growth: 1 trains on the calling thread; 2 lets a large training (thousands
+   * of rows) share its large nodes' histograms and split search with one persistent helper
+   * thread, once that has started (parallel.ts). The model is the same either way. Default:
+   * `setGbdtThreads` (1: on the shared 2-core benchmark machine the helper did not pay off).
+   */
+  readonly threads?: number;
 }
 
 export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<GbdtParams> = {}, options: TrainOptions = {}): GbdtModel {
@@ -64,25 +72,40 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
   const baseScore = loss.initialScore(train.y);
   const prediction = new Float64Array(n).fill(baseScore);
   const validPrediction = valid ? new Float64Array(valid.y.length).fill(baseScore) : null;
-  const gradients = new Float64Array(n);
-  const hessians = loss.unitHessian ? null : new Float64Array(n);
   const layout = histogramLayout(bins);
+  const maxHistograms = p.maxLeaves + 2; // open leaves' histograms plus the one being built
+  const parallel = wantsParallel({
+    threads: options.threads,
+    numRows: Math.round(n * p.subsample),
+    numFeatures: Math.round(numFeatures * p.featureFraction),
+    histSize: layout.size,
+    maxHistograms,
+    hasHessians: !loss.unitHessian,
+  });
+  // With the helper thread, what it reads lives in shared memory.
+  const gradients = parallel ? sharedFloat64(n) : new Float64Array(n);
+  const hessians = loss.unitHessian ? null : new Float64Array(n);
+  const rows = parallel ? sharedUint32(n) : new Uint32Array(n);
+  const columns = toColumns(binned, n, numFeatures, parallel ? sharedUint8(n * numFeatures) : undefined);
+  const arena = parallel ? new SharedArrayBuffer(layout.size * 8 * maxHistograms) : undefined;
+  const source = {
+    columns,
+    numRows: n,
+    gradients,
+    hessians,
+    orderedGradients: new Float64Array(n),
+    orderedHessians: new Float64Array(hessians ? n : 0),
+  };
+  const worker = parallel && arena ? new ParallelNodeWorker(layout, source, rows, p, arena) : null;
   const ctx: GrowContext = {
     layout,
-    source: {
-      columns: toColumns(binned, n, numFeatures),
-      numRows: n,
-      gradients,
-      hessians,
-      orderedGradients: new Float64Array(n),
-      orderedHessians: new Float64Array(hessians ? n : 0),
-    },
-    pool: new HistogramPool(layout.size),
+    source,
+    pool: new HistogramPool(layout.size, arena),
     options: p,
     scratch: new Uint32Array(n),
     goLeft: new Uint8Array(256),
+    worker,
   };
-  const rows = new Uint32Array(n);
   const residuals = new Float64Array(n);
   const routerTable = new Int32Array((2 * p.maxLeaves - 1) * 256);
 
@@ -90,48 +113,52 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
   const trainLoss: number[] = [];
   const validationLoss: number[] = [];
   let best = { iteration: -1, loss: Infinity };
-  for (let iteration = 0; iteration < p.maxIterations; iteration++) {
-    const numRows = sampleRows(n, p.subsample, rng, rows);
-    const features = sampleFeatures(numFeatures, p.featureFraction, rng);
-    loss.gradients(train.y, prediction, gradients, hessians, rows, numRows);
-    const { tree, leaves } = growTree(ctx, rows, numRows, features);
-    if (loss.refitLeaf) {
-      for (const leaf of leaves) {
-        const count = leaf.end - leaf.start;
-        for (let k = 0; k < count; k++) {
-          const i = rows[leaf.start + k]!;
-          residuals[k] = train.y[i]! - prediction[i]!;
+  try {
+    for (let iteration = 0; iteration < p.maxIterations; iteration++) {
+      const numRows = sampleRows(n, p.subsample, rng, rows);
+      const features = sampleFeatures(numFeatures, p.featureFraction, rng);
+      loss.gradients(train.y, prediction, gradients, hessians, rows, numRows);
+      const { tree, leaves } = growTree(ctx, rows, numRows, features);
+      if (loss.refitLeaf) {
+        for (const leaf of leaves) {
+          const count = leaf.end - leaf.start;
+          for (let k = 0; k < count; k++) {
+            const i = rows[leaf.start + k]!;
+            residuals[k] = train.y[i]! - prediction[i]!;
+          }
+          tree.value[leaf.node] = loss.refitLeaf(residuals.subarray(0, count)) * p.learningRate;
         }
-        tree.value[leaf.node] = loss.refitLeaf(residuals.subarray(0, count)) * p.learningRate;
       }
-    }
-    for (const leaf of leaves) {
-      const v = tree.value[leaf.node]!;
-      for (let k = leaf.start; k < leaf.end; k++) prediction[rows[k]!]! += v;
-    }
-    const router = numRows < n || validBinned ? tree.router(missingBins, routerTable) : null;
-    const values = router ? Float64Array.from(tree.value) : null;
-    // sampleRows left the out-of-bag rows in rows[numRows..n).
-    if (router && values && numRows < n) router.addLeafValues(binned, numFeatures, rows, numRows, n, values, prediction);
-    trees.push(tree);
-    trainLoss.push(loss.evaluate(train.y, prediction));
+      for (const leaf of leaves) {
+        const v = tree.value[leaf.node]!;
+        for (let k = leaf.start; k < leaf.end; k++) prediction[rows[k]!]! += v;
+      }
+      const router = numRows < n || validBinned ? tree.router(missingBins, routerTable) : null;
+      const values = router ? Float64Array.from(tree.value) : null;
+      // sampleRows left the out-of-bag rows in rows[numRows..n).
+      if (router && values && numRows < n) router.addLeafValues(binned, numFeatures, rows, numRows, n, values, prediction);
+      trees.push(tree);
+      trainLoss.push(loss.evaluate(train.y, prediction));
 
-    let stop = false;
-    let currentValidLoss: number | null = null;
-    if (valid && validBinned && validPrediction && router) {
-      router.addLeafValues(validBinned, numFeatures, null, 0, validPrediction.length, values!, validPrediction);
-      currentValidLoss = loss.evaluate(valid.y, validPrediction);
-      validationLoss.push(currentValidLoss);
-      if (best.iteration < 0 || best.loss - currentValidLoss > p.earlyStoppingTolerance * Math.abs(best.loss)) {
-        best = { iteration, loss: currentValidLoss };
-      } else if (earlyStopping && iteration - best.iteration >= p.earlyStoppingRounds) {
-        stop = true;
+      let stop = false;
+      let currentValidLoss: number | null = null;
+      if (valid && validBinned && validPrediction && router) {
+        router.addLeafValues(validBinned, numFeatures, null, 0, validPrediction.length, values!, validPrediction);
+        currentValidLoss = loss.evaluate(valid.y, validPrediction);
+        validationLoss.push(currentValidLoss);
+        if (best.iteration < 0 || best.loss - currentValidLoss > p.earlyStoppingTolerance * Math.abs(best.loss)) {
+          best = { iteration, loss: currentValidLoss };
+        } else if (earlyStopping && iteration - best.iteration >= p.earlyStoppingRounds) {
+          stop = true;
+        }
       }
+      options.onIteration?.({ iteration, trainLoss: trainLoss[trainLoss.length - 1]!, validationLoss: currentValidLoss });
+      // A tree that found no split on all rows and all features will be found again: nothing left to learn.
+      if (tree.size === 1 && numRows === n && features.length === numFeatures) stop = true;
+      if (stop) break;
     }
-    options.onIteration?.({ iteration, trainLoss: trainLoss[trainLoss.length - 1]!, validationLoss: currentValidLoss });
-    // A tree that found no split on all rows and all features will be found again: nothing left to learn.
-    if (tree.size === 1 && numRows === n && features.length === numFeatures) stop = true;
-    if (stop) break;
+  } finally {
+    worker?.close();
   }
 
   const kept = earlyStopping ? best.iteration + 1 : trees.length;
