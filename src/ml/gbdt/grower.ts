@@ -37,11 +37,14 @@ function run(ctx: GrowContext, rows: Uint32Array, work: Parameters<NodeWorker['r
   else runNodeWork(work, ctx.layout, ctx.source, rows, ctx.options, features);
 }
 
-/** A finished leaf and the rows (a range of the `rows` argument) that reached it. */
+/** A finished leaf and the rows (ranges of the `rows` argument) that reached it. */
 export interface LeafRows {
   readonly node: number;
   readonly start: number;
   readonly end: number;
+  /** The out-of-bag rows that reach the leaf: rows[outStart..outEnd). */
+  readonly outStart: number;
+  readonly outEnd: number;
   readonly gradient: number;
   readonly hessian: number;
 }
@@ -55,6 +58,8 @@ interface OpenLeaf {
   node: number;
   start: number;
   end: number;
+  outStart: number;
+  outEnd: number;
   depth: number;
   gradient: number;
   hessian: number;
@@ -62,14 +67,19 @@ interface OpenLeaf {
   split: SplitCandidate;
 }
 
-/** Grows a tree on rows[0..numRows), which it reorders. Leaf values are shrunk Newton steps. */
-export function growTree(ctx: GrowContext, rows: Uint32Array, numRows: number, features: Int32Array): GrownTree {
+/**
+ * Grows a tree on rows[0..numRows), which it reorders. Leaf values are shrunk Newton steps. The
+ * out-of-bag rows rows[numRows..totalRows) are partitioned along (stable, never histogrammed),
+ * so each leaf also knows its out-of-bag rows: cheaper than routing them through the finished
+ * tree, whose walk waits on a chain of dependent loads per row.
+ */
+export function growTree(ctx: GrowContext, rows: Uint32Array, numRows: number, features: Int32Array, totalRows = numRows): GrownTree {
   const { layout, pool, options } = ctx;
   const tree = new TreeBuilder();
   const rootHist = pool.take();
   run(ctx, rows, { build: { hist: rootHist, start: 0, end: numRows }, subtractFrom: null, evaluations: [] }, features);
   const [gradient, hessian] = sumFeature(rootHist, layout, features[0]!);
-  const root: OpenLeaf = { node: tree.addLeaf(numRows), start: 0, end: numRows, depth: 0, gradient, hessian, hist: rootHist, split: new SplitCandidate() };
+  const root: OpenLeaf = { node: tree.addLeaf(numRows), start: 0, end: numRows, outStart: numRows, outEnd: totalRows, depth: 0, gradient, hessian, hist: rootHist, split: new SplitCandidate() };
   evaluate(ctx, rows, [root], features);
   const open: OpenLeaf[] = [root];
   while (open.length < options.maxLeaves) {
@@ -83,7 +93,7 @@ export function growTree(ctx: GrowContext, rows: Uint32Array, numRows: number, f
     if (leaf.hist) pool.give(leaf.hist);
     leaf.hist = null;
     tree.value[leaf.node] = (-leaf.gradient / (leaf.hessian + options.lambda)) * options.learningRate;
-    return { node: leaf.node, start: leaf.start, end: leaf.end, gradient: leaf.gradient, hessian: leaf.hessian };
+    return { node: leaf.node, start: leaf.start, end: leaf.end, outStart: leaf.outStart, outEnd: leaf.outEnd, gradient: leaf.gradient, hessian: leaf.hessian };
   });
   return { tree, leaves };
 }
@@ -166,13 +176,25 @@ function splitLeaf(ctx: GrowContext, tree: TreeBuilder, parent: OpenLeaf, rows: 
   }
   rows.set(scratch.subarray(0, r), w);
   const mid = w;
+  w = parent.outStart;
+  r = 0;
+  for (let k = parent.outStart; k < parent.outEnd; k++) {
+    const i = rows[k]!;
+    const left = goLeft[column[i]!]!;
+    rows[w] = i;
+    scratch[r] = i;
+    w += left;
+    r += 1 - left;
+  }
+  rows.set(scratch.subarray(0, r), w);
+  const outMid = w;
   const [ln, rn] = tree.split(parent.node, f, s.binThreshold, s.defaultLeft, bits, s.gain, mid - parent.start, parent.end - mid);
   const depth = parent.depth + 1;
   const left: OpenLeaf = {
-    node: ln, start: parent.start, end: mid, depth, gradient: s.leftGradient, hessian: s.leftHessian, hist: null, split: new SplitCandidate(),
+    node: ln, start: parent.start, end: mid, outStart: parent.outStart, outEnd: outMid, depth, gradient: s.leftGradient, hessian: s.leftHessian, hist: null, split: new SplitCandidate(),
   };
   const right: OpenLeaf = {
-    node: rn, start: mid, end: parent.end, depth, gradient: parent.gradient - s.leftGradient, hessian: parent.hessian - s.leftHessian, hist: null, split: new SplitCandidate(),
+    node: rn, start: mid, end: parent.end, outStart: outMid, outEnd: parent.outEnd, depth, gradient: parent.gradient - s.leftGradient, hessian: parent.hessian - s.leftHessian, hist: null, split: new SplitCandidate(),
   };
   const [small, large] = left.end - left.start <= right.end - right.start ? [left, right] : [right, left];
   const parentHist = parent.hist!;

@@ -118,7 +118,7 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
       const numRows = sampleRows(n, p.subsample, rng, rows);
       const features = sampleFeatures(numFeatures, p.featureFraction, rng);
       loss.gradients(train.y, prediction, gradients, hessians, rows, numRows);
-      const { tree, leaves } = growTree(ctx, rows, numRows, features);
+      const { tree, leaves } = growTree(ctx, rows, numRows, features, n);
       if (loss.refitLeaf) {
         for (const leaf of leaves) {
           const count = leaf.end - leaf.start;
@@ -129,14 +129,14 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
           tree.value[leaf.node] = loss.refitLeaf(residuals.subarray(0, count)) * p.learningRate;
         }
       }
+      // In-bag and out-of-bag rows alike get their leaf's value (growTree partitioned both).
       for (const leaf of leaves) {
         const v = tree.value[leaf.node]!;
         for (let k = leaf.start; k < leaf.end; k++) prediction[rows[k]!]! += v;
+        for (let k = leaf.outStart; k < leaf.outEnd; k++) prediction[rows[k]!]! += v;
       }
-      const router = numRows < n || validBinned ? tree.router(missingBins, routerTable) : null;
+      const router = validBinned ? tree.router(missingBins, routerTable) : null;
       const values = router ? Float64Array.from(tree.value) : null;
-      // sampleRows left the out-of-bag rows in rows[numRows..n).
-      if (router && values && numRows < n) router.addLeafValues(binned, numFeatures, rows, numRows, n, values, prediction);
       trees.push(tree);
       trainLoss.push(loss.evaluate(train.y, prediction));
 
