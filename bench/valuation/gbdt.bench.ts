@@ -11,13 +11,21 @@
  * "train seconds" is wall-clock (what the 3× budget is about); "train CPU seconds" adds up the
  * CPU time of all threads (scikit-learn uses OpenMP threads, Domus one), which drifts less on a
  * shared machine. Not part of `npm test`.
+ *
+ * Second part, the AVM's learner settings: trainAvm (src/modules/valuation/avm) on the same
+ * random split, its "trees" phase timed (wall and CPU of all threads, median of --repeats
+ * fits) on one thread and with the GBDT helper thread (threads 2), whose one-off start-up is
+ * paid before the timed fits and reported on its own. Both must give the same model (checked).
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { treeShap } from '../../src/ml/explain/tree-shap.js';
-import { defaultGbdtParams, trainGbdt, type GbdtModel } from '../../src/ml/gbdt/index.js';
+import { defaultGbdtParams, gbdtWorkerStartupMs, parallelStats, serializeModel, setGbdtThreads, startGbdtWorker, trainGbdt, type GbdtModel } from '../../src/ml/gbdt/index.js';
+import { avmGbdtParams, trainAvm } from '../../src/modules/valuation/avm/model.js';
+import { salesFromCsv, selectSales } from '../../src/modules/valuation/avm/sales.js';
 import { createMatrix, matrixRow, selectRows, selectValues } from '../../src/ml/matrix.js';
 import { valuationReport, type ValuationReport } from '../../src/ml/metrics.js';
 import { randomSplit } from '../../src/ml/split.js';
@@ -30,6 +38,7 @@ const resultsPath = resolve(here, '../results/valuation-gbdt.json');
 const repeatsArg = process.argv.indexOf('--repeats');
 const repeats = repeatsArg >= 0 ? Math.max(1, Number(process.argv[repeatsArg + 1])) : 3;
 
+const loadAtStart = loadavg()[0]!;
 const data = loadKcData();
 if (!data) {
   console.log(`SKIPPED: ${kcDataPath()} is absent (set DOMUS_DATA_DIR to the folder holding kc_house_data.csv).`);
@@ -100,6 +109,76 @@ if (availability.ok) {
   console.log(`scikit-learn baseline SKIPPED: ${availability.reason}.`);
 }
 
+// --- the AVM's learner settings: trainAvm's trees phase, one thread and two -----------------
+const { table } = salesFromCsv(kcDataPath(), { target: 'price', date: 'date' });
+const avmTrain = selectSales(table, randomSplit(table.price.length, 0.2, SPLIT_SEED).train);
+interface AvmFit { treesSeconds: number; treesCpuSeconds: number; seconds: number; cpuSeconds: number; phases: Record<string, number> }
+function avmFits(threads: number): { fits: AvmFit[]; model: string; fitRows: number; features: number; helperJobs: number } {
+  setGbdtThreads(threads);
+  const fits: AvmFit[] = [];
+  let model = '';
+  let fitRows = 0;
+  let features = 0;
+  const jobsBefore = parallelStats.jobs;
+  for (let r = 0; r < repeats; r++) {
+    const phases: Record<string, number> = {};
+    const cpuAt: Record<string, number> = {};
+    let lastCpu = process.cpuUsage();
+    const start = performance.now();
+    const cpuStart = process.cpuUsage();
+    const avm = trainAvm(avmTrain, {
+      seed: SPLIT_SEED,
+      calibration: 'random',
+      onPhase: (phase, ms) => {
+        const cpu = process.cpuUsage(lastCpu);
+        lastCpu = process.cpuUsage();
+        phases[phase] = ms / 1000;
+        cpuAt[phase] = (cpu.user + cpu.system) / 1e6;
+      },
+    });
+    const cpu = process.cpuUsage(cpuStart);
+    fits.push({ treesSeconds: phases.trees ?? Number.NaN, treesCpuSeconds: cpuAt.trees ?? Number.NaN, seconds: (performance.now() - start) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, phases });
+    const gbdt = avm.parts.gbdt;
+    model = createHash('sha256').update(serializeModel(gbdt)).digest('hex').slice(0, 16);
+    fitRows = avm.parts.table.price.length - avm.parts.calibrationSize;
+    features = gbdt.numFeatures;
+  }
+  setGbdtThreads(1);
+  return { fits, model, fitRows, features, helperJobs: (parallelStats.jobs - jobsBefore) / repeats };
+}
+const summarise = (run: ReturnType<typeof avmFits>) => ({
+  treesSeconds: median(run.fits.map((f) => f.treesSeconds)),
+  treesCpuSeconds: median(run.fits.map((f) => f.treesCpuSeconds)),
+  treesSecondsAll: run.fits.map((f) => f.treesSeconds),
+  trainSeconds: median(run.fits.map((f) => f.seconds)),
+  trainCpuSeconds: median(run.fits.map((f) => f.cpuSeconds)),
+  phases: run.fits[run.fits.length >> 1]!.phases,
+  helperJobsPerTraining: run.helperJobs,
+  model: run.model,
+});
+const oneThread = avmFits(1);
+const helperReady = await startGbdtWorker();
+const twoThreads = helperReady ? avmFits(2) : null;
+if (twoThreads && twoThreads.model !== oneThread.model) throw new Error(`the helper thread changed the model: ${twoThreads.model} vs ${oneThread.model}`);
+const avmLearner = {
+  params: avmGbdtParams,
+  fitRows: oneThread.fitRows,
+  features: oneThread.features,
+  oneThread: summarise(oneThread),
+  twoThreads: twoThreads ? { ...summarise(twoThreads), helperStartupMs: gbdtWorkerStartupMs() } : { skipped: 'the helper thread did not start' },
+  sameModel: twoThreads ? twoThreads.model === oneThread.model : null,
+  sklearnTrainSeconds: sklearn?.trainSeconds ?? null,
+};
+const avmOne = avmLearner.oneThread;
+const avmTwo = twoThreads ? summarise(twoThreads) : null;
+console.log('');
+console.log(`AVM learner settings (${avmLearner.fitRows} fitted sales, ${avmLearner.features} features, ${avmGbdtParams.maxIterations} trees): trainAvm's trees phase, median of ${repeats}`);
+console.log(`  one thread:   ${avmOne.treesSeconds.toFixed(2)} s wall, ${avmOne.treesCpuSeconds.toFixed(2)} CPU s; whole trainAvm ${avmOne.trainSeconds.toFixed(2)} s (${avmOne.trainCpuSeconds.toFixed(2)} CPU s)`);
+if (avmTwo) {
+  console.log(`  two threads:  ${avmTwo.treesSeconds.toFixed(2)} s wall, ${avmTwo.treesCpuSeconds.toFixed(2)} CPU s; whole trainAvm ${avmTwo.trainSeconds.toFixed(2)} s; helper start-up ${gbdtWorkerStartupMs().toFixed(0)} ms once; same model: ${avmLearner.sameModel}`);
+}
+if (sklearn) console.log(`  whole trainAvm / scikit-learn fit: ${(avmOne.trainSeconds / sklearn.trainSeconds).toFixed(2)}x (one thread)${avmTwo ? `, ${(avmTwo.trainSeconds / sklearn.trainSeconds).toFixed(2)}x (two)` : ''}; target 3x`);
+
 // --- table and results ----------------------------------------------------------------------
 const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
 const rows: [string, (r: typeof domus | NonNullable<typeof sklearn>) => string][] = [
@@ -146,12 +225,13 @@ writeFileSync(
     {
       benchmark: 'valuation-gbdt',
       generatedAt: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: { start: loadAtStart, end: loadavg()[0]! } },
       data: { file: 'kc_house_data.csv', rows: data.rows, train: split.train.length, test: split.test.length, splitSeed: SPLIT_SEED, target: 'log(price)', features: kcFeatureNames, categorical: kcCategorical.map((i) => kcFeatureNames[i]) },
       repeats,
       domus: { params: { ...defaultGbdtParams, ...params }, ...domus },
       sklearn: sklearn ?? { skipped: availability.ok ? 'unknown' : availability.reason },
       ratios,
+      avmLearner,
       notes: 'Percentages are fractions. R² (log price) is on the model target; R² (price) on prices. Ratios are Domus / scikit-learn, measured in the same run on the same matrices.',
     },
     null,
