@@ -86,7 +86,10 @@ export function growTree(ctx: GrowContext, rows: Uint32Array, numRows: number, f
     const pick = nextLeaf(open, options.growth);
     if (pick < 0) break;
     const parent = open[pick]!;
-    const [left, right] = splitLeaf(ctx, tree, parent, rows, features);
+    // The split that makes the last leaf: its children will never be split, so their
+    // histograms and split searches would be wasted.
+    const last = open.length + 1 >= options.maxLeaves;
+    const [left, right] = splitLeaf(ctx, tree, parent, rows, features, last);
     open.splice(pick, 1, left, right);
   }
   const leaves: LeafRows[] = open.map((leaf) => {
@@ -151,7 +154,7 @@ function nextLeaf(open: OpenLeaf[], growth: Growth): number {
   return pick;
 }
 
-function splitLeaf(ctx: GrowContext, tree: TreeBuilder, parent: OpenLeaf, rows: Uint32Array, features: Int32Array): [OpenLeaf, OpenLeaf] {
+function splitLeaf(ctx: GrowContext, tree: TreeBuilder, parent: OpenLeaf, rows: Uint32Array, features: Int32Array, last = false): [OpenLeaf, OpenLeaf] {
   const { source, pool, options, scratch, layout } = ctx;
   const s = parent.split;
   const f = s.feature;
@@ -199,6 +202,10 @@ function splitLeaf(ctx: GrowContext, tree: TreeBuilder, parent: OpenLeaf, rows: 
   const [small, large] = left.end - left.start <= right.end - right.start ? [left, right] : [right, left];
   const parentHist = parent.hist!;
   parent.hist = null;
+  if (last) {
+    pool.give(parentHist);
+    return [left, right];
+  }
   let build: { hist: Float64Array; start: number; end: number } | null = null;
   let subtractFrom: Float64Array | null = null;
   if (canSplit(large, options)) {
