@@ -17,8 +17,11 @@ export interface CpuSample {
   serverSystem: number;
   load: number;
   loadSystem: number;
+  /** Filled in by cpuAccounting() from `byPid` (0 in a raw sample). */
   postgres: number;
   redis: number;
+  /** Time of each PostgreSQL / Redis process by pid, so a process that ends or starts between two samples does not skew the difference. */
+  byPid: Map<number, { name: string; ticks: number }>;
   machineBusy: number;
   machineTotal: number;
 }
@@ -35,14 +38,14 @@ async function processTicks(pid: number): Promise<{ user: number; system: number
   }
 }
 
-/** Ticks of every process whose command name is `name` (postgres backends keep "postgres"). */
-async function ticksByName(names: string[]): Promise<Record<string, number>> {
-  const totals: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
+/** Ticks of every process whose command name is one of `names` (postgres backends keep "postgres"), by pid. */
+async function ticksByName(names: string[]): Promise<Map<number, { name: string; ticks: number }>> {
+  const found = new Map<number, { name: string; ticks: number }>();
   let entries: string[] = [];
   try {
     entries = await readdir('/proc');
   } catch {
-    return totals;
+    return found;
   }
   await Promise.all(
     entries
@@ -51,15 +54,15 @@ async function ticksByName(names: string[]): Promise<Record<string, number>> {
         try {
           const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
           const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          if (!(name in totals)) return;
+          if (!names.includes(name)) return;
           const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          totals[name]! += Number(fields[11]) + Number(fields[12]);
+          found.set(Number(entry), { name, ticks: Number(fields[11]) + Number(fields[12]) });
         } catch {
           // the process ended between the listing and the read
         }
       }),
   );
-  return totals;
+  return found;
 }
 
 async function machineTicks(): Promise<{ busy: number; total: number }> {
@@ -88,8 +91,9 @@ export async function sampleCpu(serverPid: number | undefined, loadPids: number[
     serverSystem: server.system * micro,
     load: (load.user + load.system) * micro,
     loadSystem: load.system * micro,
-    postgres: named.postgres! * micro,
-    redis: named['redis-server']! * micro,
+    postgres: 0,
+    redis: 0,
+    byPid: new Map([...named].map(([pid, entry]) => [pid, { name: entry.name, ticks: entry.ticks * micro }])),
     machineBusy: machine.busy * micro,
     machineTotal: machine.total * micro,
   };
@@ -100,8 +104,18 @@ export async function sampleCpu(serverPid: number | undefined, loadPids: number[
  * used; `other` is the machine's busy time that none of them account for (other work, kernel threads).
  */
 export function cpuAccounting(before: CpuSample, after: CpuSample, delivered: number, seconds: number) {
-  const per = (key: keyof CpuSample) => Number(((after[key] - before[key]) / Math.max(1, delivered)).toFixed(2));
-  const cores = (key: keyof CpuSample) => Number(((after[key] - before[key]) / 1e6 / seconds).toFixed(2));
+  // Per process: a process that ended between the samples is left out (its last ticks are unknown),
+  // one that started counts from zero.
+  let postgresTime = 0;
+  let redisTime = 0;
+  for (const [pid, entry] of after.byPid) {
+    const delta = entry.ticks - (before.byPid.get(pid)?.ticks ?? 0);
+    if (entry.name === 'postgres') postgresTime += delta;
+    else redisTime += delta;
+  }
+  after = { ...after, postgres: before.postgres + postgresTime, redis: before.redis + redisTime };
+  const per = (key: Exclude<keyof CpuSample, 'byPid'>) => Number(((after[key] - before[key]) / Math.max(1, delivered)).toFixed(2));
+  const cores = (key: Exclude<keyof CpuSample, 'byPid'>) => Number(((after[key] - before[key]) / 1e6 / seconds).toFixed(2));
   const server = per('server');
   const load = per('load');
   const postgres = per('postgres');
