@@ -67,3 +67,15 @@ describe('trainGbdt gives the very same model after performance work', () => {
     });
   }
 });
+
+describe('predictMatrix', () => {
+  it('gives bit for bit the row-by-row predictions, over several row blocks, with categories and missing values', () => {
+    const { x, y } = data(1100, 13);
+    const model = trainGbdt(x, y, { categoricalFeatures: [3], maxIterations: 30, seed: 2 });
+    const batch = model.predictMatrix(x);
+    for (let i = 0; i < x.rows; i++) {
+      expect(Object.is(batch[i], model.predict(x.values.subarray(i * x.cols, (i + 1) * x.cols)))).toBe(true);
+    }
+  });
+});
+

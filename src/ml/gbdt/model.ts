@@ -1,6 +1,6 @@
 /** A trained GBDT: prediction, feature importance, and the versioned JSON format (format.ts). */
 import type { Matrix } from '../matrix.js';
-import { categoryBinsOf, sumTrees, type FeatureLookup, type Forest } from './forest.js';
+import { categoryBinsOf, sumTrees, sumTreesMatrix, type FeatureLookup, type Forest } from './forest.js';
 import type { GbdtParams, LossName } from './params.js';
 
 export type ModelFeature =
@@ -81,10 +81,8 @@ export class GbdtModel {
   predictMatrix(x: Matrix): Float64Array {
     this.checkWidth(x.cols);
     const out = new Float64Array(x.rows);
-    for (let i = 0; i < x.rows; i++) {
-      const row = x.values.subarray(i * x.cols, (i + 1) * x.cols);
-      out[i] = this.baseScore + sumTrees(this.forest, this.numTrees, row, categoryBinsOf(row, this.lookups, this.scratch));
-    }
+    sumTreesMatrix(this.forest, this.numTrees, x.values, x.rows, x.cols, this.lookups, out);
+    for (let i = 0; i < x.rows; i++) out[i] = this.baseScore + out[i]!;
     return out;
   }
 
