@@ -5,6 +5,7 @@
  *
  * Exit codes: 0 done, 1 the command failed (the message says why), 2 invalid configuration.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { accountKey, ipKey } from './modules/security';
@@ -238,14 +239,19 @@ function buildProgram(): Command {
     .option('--date <column>', 'the sale-date column of the CSV', 'date')
     .option('--currency <code>', 'the currency of the CSV prices', 'USD')
     .option('--from-listings', "train on the platform's own sold listings instead")
+    .option('--outlook-index <file>', "a quarterly, not seasonally adjusted price index of the sales' market (CSV/TSV: year, quarter, index; or FHFA's state file), for the market outlook (with --csv)")
+    .option('--outlook-region <code>', 'the region rows of the index file to use, e.g. WA')
     .option('--activate', 'make it the active model when training succeeds')
-    .action(async (options: { csv?: string; target: string; date: string; currency: string; fromListings?: boolean; activate?: boolean }) => {
+    .action(async (options: { csv?: string; target: string; date: string; currency: string; fromListings?: boolean; outlookIndex?: string; outlookRegion?: string; activate?: boolean }) => {
       if (Boolean(options.csv) === Boolean(options.fromListings)) throw new CommandFailed('Give either --csv FILE or --from-listings.');
+      if (options.outlookIndex && !options.csv) throw new CommandFailed('--outlook-index goes with --csv.');
+      if (options.outlookIndex && !existsSync(options.outlookIndex)) throw new CommandFailed(`--outlook-index: no file ${options.outlookIndex}.`);
       const model = await withDomus(async (domus) => {
         const service = domus.modules.valuation.service;
         try {
           if (options.fromListings) return await service.trainFromListings({ activate: Boolean(options.activate) });
-          const trained = await service.trainFromCsv(options.csv!, { target: options.target, date: options.date, currency: options.currency.toUpperCase(), activate: Boolean(options.activate) });
+          const outlookIndex = options.outlookIndex ? { file: options.outlookIndex, ...(options.outlookRegion ? { region: options.outlookRegion } : {}) } : undefined;
+          const trained = await service.trainFromCsv(options.csv!, { target: options.target, date: options.date, currency: options.currency.toUpperCase(), activate: Boolean(options.activate), ...(outlookIndex ? { outlookIndex } : {}) });
           if (trained.skippedRows > 0) note(`Skipped ${grouped(trained.skippedRows)} rows, e.g. ${trained.skipped.slice(0, 3).map((s) => `line ${s.line}: ${s.reason}`).join('; ')}`);
           return trained.model;
         } catch (error) {

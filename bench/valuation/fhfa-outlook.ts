@@ -8,26 +8,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { quarterlyOutlook, type MarketOutlook } from '../../src/modules/valuation/avm/outlook.js';
+import { outlookAsOf, readQuarterlyIndex, type MarketOutlook } from '../../src/modules/valuation/avm/outlook.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PUBLICATION_LAG_DAYS = 60;
 
 export function fhfaPath(): string {
   return resolve(process.env.DOMUS_DATA_DIR ?? resolve(here, '../../../shared/data'), 'fhfa_HPI_EXP_state.txt');
 }
 
+/** The same reading and publication rule as `valuation train --outlook-index` (avm/outlook.ts). */
 export function fhfaOutlook(state: string, cutoff: number, path = fhfaPath()): MarketOutlook | null {
   if (!existsSync(path)) return null;
-  const points = readFileSync(path, 'utf8')
-    .split(/\r?\n/)
-    .slice(1)
-    .map((line) => line.split('\t'))
-    .filter((cells) => cells[0] === state)
-    .map((cells) => ({ year: Number(cells[1]), quarter: Number(cells[2]), index: Number(cells[3]) }))
-    .filter((p) => Date.UTC(p.year, p.quarter * 3, 1) + PUBLICATION_LAG_DAYS * 86_400_000 <= cutoff)
-    .sort((a, b) => a.year - b.year || a.quarter - b.quarter);
-  if (points.length < 12) return null;
-  const last = points[points.length - 1]!;
-  return quarterlyOutlook(points, { horizon: 4, source: `FHFA HPI (expanded data), ${state}, not seasonally adjusted, to ${last.year}Q${last.quarter}` });
+  return outlookAsOf(readQuarterlyIndex(readFileSync(path, 'utf8'), { region: state }), cutoff, `FHFA HPI (expanded data), ${state}, not seasonally adjusted`);
 }

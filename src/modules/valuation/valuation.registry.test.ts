@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRng } from '../../ml/index.js';
 import { createOrganization, createTestDomus, signUp, type TestDomus } from '../../../test/support/harness';
 import { createValuationModule, type ValuationModule } from './index';
 import { soldRecords } from './valuation.test-support';
@@ -38,4 +42,35 @@ describe('model registry across nodes', () => {
     await expect(failing.service.trainFromListings({ activate: true })).rejects.toMatchObject({ code: 'NOT_ENOUGH_SALES' });
     await failing.stop?.();
   });
+
+  it('trains from a CSV with a market outlook from a quarterly index, and refuses an index too short or unreadable', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'domus-outlook-'));
+    try {
+      const rng = createRng(3);
+      const lines = ['sold,area_m2,rooms,lat,lng,price'];
+      for (let i = 0; i < 300; i++) {
+        const area = Math.round(40 + rng.next() * 100);
+        const month = 1 + Math.floor(rng.next() * 12);
+        lines.push([`2022-${String(month).padStart(2, '0')}-10`, area, 1 + Math.floor(area / 30), (52.3 + rng.next() * 0.1).toFixed(5), (4.85 + rng.next() * 0.1).toFixed(5), Math.round(area * 4000 * (1 + month / 200) * (0.95 + rng.next() * 0.1))].join(','));
+      }
+      const sales = path.join(dir, 'sales.csv');
+      writeFileSync(sales, `${lines.join('\n')}\n`);
+      const index = (quarters: number) => ['year,quarter,index', ...Array.from({ length: quarters }, (_, k) => `${2023 - Math.ceil((quarters - k) / 4)},${((k + (4 - (quarters % 4))) % 4) + 1},${(100 * Math.exp(0.01 * k + (k % 4 === 1 ? 0.01 : 0))).toFixed(2)}`)].join('\n');
+      writeFileSync(path.join(dir, 'index.csv'), index(24)); // 2017Q1..2022Q4
+      const service = domus.modules.valuation.service;
+      const { model } = await service.trainFromCsv(sales, { target: 'price', date: 'sold', currency: 'EUR', activate: false, outlookIndex: { file: path.join(dir, 'index.csv') } });
+      expect(model.status).toBe('ready');
+      expect(model.source_detail).toContain('outlook from index.csv');
+      // Held out: the latest 10% of 2022's sales; published by the last training sale (autumn 2022): up to 2022Q2.
+      const loaded = await domus.modules.valuation.registry.load(model.id);
+      expect(loaded?.avm.parts.blend.outlook?.source).toMatch(/index\.csv, not seasonally adjusted, to 2022Q2$/);
+
+      writeFileSync(path.join(dir, 'short.csv'), index(8));
+      await expect(service.trainFromCsv(sales, { target: 'price', date: 'sold', currency: 'EUR', activate: false, outlookIndex: { file: path.join(dir, 'short.csv') } })).rejects.toThrow(/fewer than 12 quarters/);
+      writeFileSync(path.join(dir, 'bad.csv'), 'year,quarter,index\n2020,1,100\n2020,9,101\n');
+      await expect(service.trainFromCsv(sales, { target: 'price', date: 'sold', currency: 'EUR', activate: false, outlookIndex: { file: path.join(dir, 'bad.csv') } })).rejects.toThrow(/Line 3 of the index file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -17,7 +17,8 @@ import { newId } from '../../platform/ids';
 import type { Logger } from '../../platform/logger';
 import { parseAvm, serializeAvm } from './avm/format.js';
 import { trainAvm, type Avm } from './avm/model.js';
-import { fingerprintSales, selectSales, type SalesTable } from './avm/sales.js';
+import { outlookAsOf, type QuarterlyPoint } from './avm/outlook.js';
+import { fingerprintSales, SalesInputError, selectSales, type SalesTable } from './avm/sales.js';
 import { valueSubject } from './avm/valuate.js';
 import { valuationErrors } from './valuation.errors';
 import type { ModelRow, ValuationRepository } from './valuation.repository';
@@ -104,7 +105,7 @@ export class ModelRegistry {
    * records it in the registry. The row exists from the start with status 'training', so a
    * failure is recorded too.
    */
-  async train(table: SalesTable, source: TrainingSource, options: { seed?: number } = {}): Promise<ModelRow> {
+  async train(table: SalesTable, source: TrainingSource, options: { seed?: number; outlookIndex?: OutlookIndex } = {}): Promise<ModelRow> {
     const { repository, clock } = this.deps;
     const row = await repository.insertModel({
       id: newId(),
@@ -126,7 +127,7 @@ export class ModelRegistry {
       activated_at: null,
     });
     try {
-      const { avm, metrics } = trainAndMeasure(table, options.seed ?? 42);
+      const { avm, metrics } = trainAndMeasure(table, options.seed ?? 42, options.outlookIndex);
       const fileKey = `valuation/models/${row.id}.json`;
       await this.deps.files.put(fileKey, Buffer.from(serializeAvm(avm), 'utf8'), 'application/json');
       const changes = { status: 'ready' as const, metrics, file_key: fileKey, trained_at: clock.now() };
@@ -157,15 +158,29 @@ export class ModelRegistry {
   }
 }
 
-/** Trains on all but the latest 10% of sales and measures on those (what the registry records). */
-export function trainAndMeasure(table: SalesTable, seed: number): { avm: Avm; metrics: Record<string, number> } {
+/** A quarterly, not seasonally adjusted price index of the sales' market, for the AVM's outlook (avm/outlook.ts). */
+export interface OutlookIndex {
+  readonly points: readonly QuarterlyPoint[];
+  /** What it is, e.g. "FHFA HPI, WA, not seasonally adjusted". */
+  readonly source: string;
+}
+
+/**
+ * Trains on all but the latest 10% of sales and measures on those (what the registry records).
+ * With an index, the model gets the outlook it could have had when its last training sale was
+ * made: the quarters published by then, forecast a year on.
+ */
+export function trainAndMeasure(table: SalesTable, seed: number, outlookIndex?: OutlookIndex): { avm: Avm; metrics: Record<string, number> } {
   const n = table.price.length;
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (table.soldAt[a]! - table.soldAt[b]!) || a - b);
   const testSize = Math.max(1, Math.round(n * TEST_FRACTION));
   const train = selectSales(table, order.slice(0, n - testSize).sort());
   const test = selectSales(table, order.slice(n - testSize).sort());
   const started = performance.now();
-  const avm = trainAvm(train, { seed, calibration: 'time' });
+  const lastSale = train.soldAt.reduce((a, b) => Math.max(a, b), -Infinity);
+  const outlook = outlookIndex ? outlookAsOf(outlookIndex.points, lastSale, outlookIndex.source) : null;
+  if (outlookIndex && !outlook) throw new SalesInputError(`The index has fewer than 12 quarters published before the last training sale (${new Date(lastSale).toISOString().slice(0, 10)}); the outlook needs three years.`);
+  const avm = trainAvm(train, { seed, calibration: 'time', ...(outlook ? { outlook } : {}) });
   const trainSeconds = (performance.now() - started) / 1000;
   const errors: number[] = [];
   let covered = 0;

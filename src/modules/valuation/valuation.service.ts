@@ -3,6 +3,7 @@
  * valuation history, value a portfolio in the background, and the registry's admin actions.
  * No SQL (valuation.repository.ts), no HTTP (valuation.routes.ts).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../../platform/clock';
@@ -13,6 +14,7 @@ import { newId } from '../../platform/ids';
 import { minorUnitsByCurrency, type Money } from '../../platform/money';
 import type { OrganizationAccess } from '../identity';
 import type { Property } from '../listings';
+import { readQuarterlyIndex } from './avm/outlook.js';
 import { salesFromCsv } from './avm/sales.js';
 import { propertyValues, salesFromProperties, type PropertySale } from './avm/listings-sales.js';
 import { valueSubject, type AvmValuation } from './avm/valuate.js';
@@ -173,9 +175,17 @@ export class ValuationService {
   }
 
   /** CLI: trains on a sales CSV (columns inferred; coordinates and a sale date required). */
-  async trainFromCsv(file: string, options: { target: string; date: string; currency: string; activate: boolean }): Promise<{ model: ModelRow; skippedRows: number; skipped: { line: number; reason: string }[] }> {
+  async trainFromCsv(
+    file: string,
+    options: { target: string; date: string; currency: string; activate: boolean; outlookIndex?: { file: string; region?: string } },
+  ): Promise<{ model: ModelRow; skippedRows: number; skipped: { line: number; reason: string }[] }> {
     const { table, skipped, skippedRows } = salesFromCsv(file, { target: options.target, date: options.date });
-    const model = await this.deps.registry.train(table, { source: 'csv', sourceDetail: `${path.basename(file)} (${table.price.length} sales, target ${options.target})`, synthetic: false, currency: options.currency });
+    const index = options.outlookIndex;
+    const outlookIndex = index
+      ? { points: readQuarterlyIndex(readFileSync(index.file, 'utf8'), index.region === undefined ? {} : { region: index.region }), source: `${path.basename(index.file)}${index.region ? ` (${index.region})` : ''}, not seasonally adjusted` }
+      : undefined;
+    const detail = `${path.basename(file)} (${table.price.length} sales, target ${options.target}${outlookIndex ? `; outlook from ${outlookIndex.source}` : ''})`;
+    const model = await this.deps.registry.train(table, { source: 'csv', sourceDetail: detail, synthetic: false, currency: options.currency }, outlookIndex ? { outlookIndex } : {});
     return { model: options.activate ? await this.deps.registry.activate(model.id) : model, skippedRows, skipped };
   }
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseAvm, serializeAvm } from './format.js';
 import { propertyValues, salesFromProperties } from './listings-sales.js';
 import { driftAt, trainAvm } from './model.js';
-import { outlookLevel, quarterlyOutlook, type MarketOutlook } from './outlook.js';
+import { outlookAsOf, outlookLevel, quarterlyOutlook, readQuarterlyIndex, type MarketOutlook } from './outlook.js';
+import { SalesInputError } from './sales.js';
 import { syntheticSales } from './synthetic-sales.js';
 import { valueSubject } from './valuate.js';
 
@@ -63,5 +64,35 @@ describe('the market outlook', () => {
     const copy = parseAvm(serializeAvm(avm));
     expect(copy.parts.blend.outlook).toEqual(rising);
     expect(valueSubject(copy, subject(last + 120 * DAY_MS))).toEqual(later);
+  });
+});
+
+describe('reading a quarterly index for the outlook', () => {
+  it("reads FHFA's expanded-data layout by its header, picks a region, and sorts the quarters", () => {
+    const text = 'state\tyr\tqtr\tindex_nsa\tindex_sa\tnote\nWA\t2001\t2\t102.5\t101\tx\nAK\t2001\t1\t90\t90\t\nWA\t2001\t1\t100.0\t100\t\n';
+    expect(readQuarterlyIndex(text, { region: 'WA' })).toEqual([{ year: 2001, quarter: 1, index: 100 }, { year: 2001, quarter: 2, index: 102.5 }]);
+  });
+
+  it('reads a plain CSV with a header, and a headerless FHFA file by position', () => {
+    expect(readQuarterlyIndex('year,quarter,index\n2010,4,150\n2011,1,149\n')).toEqual([{ year: 2010, quarter: 4, index: 150 }, { year: 2011, quarter: 1, index: 149 }]);
+    expect(readQuarterlyIndex('AK,1975,1,61.66\nWA,1975,1,50.1\n', { region: 'WA' })).toEqual([{ year: 1975, quarter: 1, index: 50.1 }]);
+  });
+
+  it('names the line of a bad row, and says what is missing', () => {
+    expect(() => readQuarterlyIndex('year,quarter,index\n2010,4,150\n2011,5,149\n')).toThrow(/Line 3 of the index file/);
+    expect(() => readQuarterlyIndex('year,quarter,index\n2010,4,-1\n')).toThrow(/Line 2/);
+    expect(() => readQuarterlyIndex('year,month,price\n2010,4,150\n')).toThrow(/year, quarter and index columns/);
+    expect(() => readQuarterlyIndex('year,quarter,index\n2010,4,150\n', { region: 'WA' })).toThrow(/no region column/);
+    expect(() => readQuarterlyIndex('state,yr,qtr,index_nsa\nAK,2010,4,150\n', { region: 'WA' })).toThrow(/no rows for region "WA"/);
+    expect(() => readQuarterlyIndex('year,quarter,index\n')).toThrow(SalesInputError);
+  });
+
+  it('uses only the quarters published by the cutoff (two months after they end)', () => {
+    // 2014Q4 ends on 31 December and is published about 1 March 2015.
+    const before = outlookAsOf(quarters, Date.UTC(2015, 1, 20), 'test');
+    const after = outlookAsOf(quarters, Date.UTC(2015, 2, 5), 'test');
+    expect(before?.source).toBe('test, to 2014Q3');
+    expect(after?.source).toBe('test, to 2014Q4');
+    expect(outlookAsOf(quarters, Date.UTC(2007, 0, 1), 'test')).toBeNull(); // fewer than 12 quarters by then
   });
 });

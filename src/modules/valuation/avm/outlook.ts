@@ -12,6 +12,7 @@
  */
 import { autoForecast } from '../../../ml/index.js';
 import { monthOf } from './features.js';
+import { SalesInputError } from './sales.js';
 
 export interface MarketOutlook {
   /** Month key (year · 12 + month, 0-based) of values[0]. */
@@ -65,4 +66,59 @@ export function quarterlyOutlook(points: readonly { year: number; quarter: numbe
   }
   values.push(levels[levels.length - 1]!);
   return { firstMonth: middle(first), values, lastObservedMonth: middle(key(points[points.length - 1]!)), source: options.source };
+}
+
+export interface QuarterlyPoint {
+  readonly year: number;
+  readonly quarter: number;
+  readonly index: number;
+}
+
+/** Days after a quarter ends before its index figure is published (FHFA: about two months). */
+export const INDEX_PUBLICATION_LAG_DAYS = 60;
+
+/**
+ * Reads a quarterly, not seasonally adjusted price index from CSV or TSV text: with a header
+ * naming `year`, `quarter` (or `qtr`) and `index` (or `index_nsa`, `hpi`), optionally a region
+ * column; without a header, FHFA's layout `region, year, quarter, index`. With `region`, only its
+ * rows. Any unreadable line throws a SalesInputError naming the line.
+ */
+export function readQuarterlyIndex(text: string, options: { region?: string } = {}): QuarterlyPoint[] {
+  const lines = text.split(/\r?\n/);
+  const split = (line: string) => line.split(line.includes('\t') ? '\t' : ',').map((cell) => cell.trim().replace(/^"|"$/g, ''));
+  const first = split(lines[0] ?? '').map((cell) => cell.toLowerCase());
+  const column = (...names: string[]) => first.findIndex((cell) => names.includes(cell));
+  const hasHeader = column('year', 'yr') >= 0;
+  const at = hasHeader
+    ? { region: column('region', 'state', 'area', 'place_id', 'geo'), year: column('year', 'yr'), quarter: column('quarter', 'qtr', 'period'), index: column('index', 'index_nsa', 'hpi', 'value') }
+    : { region: 0, year: 1, quarter: 2, index: 3 };
+  if (at.year < 0 || at.quarter < 0 || at.index < 0) {
+    throw new SalesInputError('The index file needs year, quarter and index columns (a header naming them, or FHFA\'s layout: region, year, quarter, index).');
+  }
+  if (options.region !== undefined && at.region < 0) throw new SalesInputError(`The index file has no region column to pick "${options.region}" from.`);
+  const points: QuarterlyPoint[] = [];
+  for (let i = hasHeader ? 1 : 0; i < lines.length; i++) {
+    if (lines[i]!.trim() === '') continue;
+    const cells = split(lines[i]!);
+    if (options.region !== undefined && cells[at.region] !== options.region) continue;
+    const [year, quarter, index] = [Number(cells[at.year]), Number(cells[at.quarter]), Number(cells[at.index])];
+    if (!Number.isInteger(year) || year < 1800 || year > 2200 || ![1, 2, 3, 4].includes(quarter) || !(index > 0)) {
+      throw new SalesInputError(`Line ${i + 1} of the index file: expected a year, a quarter 1-4 and a positive index, got "${lines[i]}".`);
+    }
+    points.push({ year, quarter, index });
+  }
+  if (points.length === 0) throw new SalesInputError(options.region !== undefined ? `The index file has no rows for region "${options.region}".` : 'The index file has no rows.');
+  return points.sort((a, b) => a.year - b.year || a.quarter - b.quarter);
+}
+
+/**
+ * The outlook a model trained up to `cutoff` (its last fitted sale) could have had: only the
+ * quarters published by then (ended at least INDEX_PUBLICATION_LAG_DAYS before), forecast
+ * `horizon` quarters on. Null when fewer than 12 such quarters exist.
+ */
+export function outlookAsOf(points: readonly QuarterlyPoint[], cutoff: number, source: string, horizon = 4): MarketOutlook | null {
+  const published = points.filter((p) => Date.UTC(p.year, p.quarter * 3, 1) + INDEX_PUBLICATION_LAG_DAYS * DAY_MS <= cutoff);
+  if (published.length < 12) return null;
+  const last = published[published.length - 1]!;
+  return quarterlyOutlook(published, { horizon, source: `${source}, to ${last.year}Q${last.quarter}` });
 }
