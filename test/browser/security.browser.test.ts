@@ -54,12 +54,16 @@ describe.skipIf(!hasChromium)('security settings in Chromium', () => {
       await page.getByTestId('recovery-done').click();
       await expect.poll(() => page.getByTestId('mfa-factor').count()).toBe(1);
 
-      await page.getByTestId('logout-button').click();
-      await page.goto(`${baseUrl}/login`);
-      await page.getByTestId('login-email').fill('security.person@example.test');
-      await page.getByTestId('login-password').fill(password);
-      await page.getByTestId('login-submit').click();
-      await page.getByTestId('mfa-step').waitFor();
+      // Log out, then log in with the password up to the second-factor step.
+      const logOutAndIn = async (secret: string) => {
+        await page.getByTestId('logout-button').click();
+        await page.goto(`${baseUrl}/login`);
+        await page.getByTestId('login-email').fill('security.person@example.test');
+        await page.getByTestId('login-password').fill(secret);
+        await page.getByTestId('login-submit').click();
+        await page.getByTestId('mfa-step').waitFor();
+      };
+      await logOutAndIn(password);
       await page.getByTestId('mfa-switch').click();
       await page.getByTestId('mfa-code').fill(codes[0] as string);
       await page.getByTestId('mfa-submit').click();
@@ -75,12 +79,7 @@ describe.skipIf(!hasChromium)('security settings in Chromium', () => {
       await page.getByTestId('password-current').fill(password);
       await page.getByTestId('password-submit').click();
       await expect.poll(() => page.getByTestId('password-changed').textContent()).toContain('Password changed');
-      await page.getByTestId('logout-button').click();
-      await page.goto(`${baseUrl}/login`);
-      await page.getByTestId('login-email').fill('security.person@example.test');
-      await page.getByTestId('login-password').fill(newPassword);
-      await page.getByTestId('login-submit').click();
-      await page.getByTestId('mfa-step').waitFor();
+      await logOutAndIn(newPassword);
       expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();

@@ -167,30 +167,9 @@ function splitLeaf(ctx: GrowContext, tree: TreeBuilder, parent: OpenLeaf, rows: 
   for (let b = 0; b <= missingBin; b++) {
     goLeft[b] = bits ? (bits[b >>> 5]! >>> (b & 31)) & 1 : b === missingBin ? (s.defaultLeft ? 1 : 0) : b <= s.binThreshold ? 1 : 0;
   }
-  let w = parent.start;
-  let r = 0;
-  for (let k = parent.start; k < parent.end; k++) {
-    const i = rows[k]!;
-    const left = goLeft[column[i]!]!;
-    rows[w] = i;
-    scratch[r] = i;
-    w += left;
-    r += 1 - left;
-  }
-  rows.set(scratch.subarray(0, r), w);
-  const mid = w;
-  w = parent.outStart;
-  r = 0;
-  for (let k = parent.outStart; k < parent.outEnd; k++) {
-    const i = rows[k]!;
-    const left = goLeft[column[i]!]!;
-    rows[w] = i;
-    scratch[r] = i;
-    w += left;
-    r += 1 - left;
-  }
-  rows.set(scratch.subarray(0, r), w);
-  const outMid = w;
+  // The in-bag rows, then the out-of-bag rows, each in their own range.
+  const mid = partition(rows, parent.start, parent.end, column, goLeft, scratch);
+  const outMid = partition(rows, parent.outStart, parent.outEnd, column, goLeft, scratch);
   const [ln, rn] = tree.split(parent.node, f, s.binThreshold, s.defaultLeft, bits, s.gain, mid - parent.start, parent.end - mid);
   const depth = parent.depth + 1;
   const left: OpenLeaf = {
@@ -222,4 +201,20 @@ function splitLeaf(ctx: GrowContext, tree: TreeBuilder, parent: OpenLeaf, rows: 
   }
   evaluate(ctx, rows, [left, right], features, build, subtractFrom);
   return [left, right];
+}
+
+/** Partitions rows[start, end) stably by `goLeft[bin]`: left rows first; returns where the right rows begin. */
+function partition(rows: Uint32Array, start: number, end: number, column: Uint8Array, goLeft: Uint8Array, scratch: Uint32Array): number {
+  let w = start;
+  let r = 0;
+  for (let k = start; k < end; k++) {
+    const i = rows[k]!;
+    const left = goLeft[column[i]!]!;
+    rows[w] = i;
+    scratch[r] = i;
+    w += left;
+    r += 1 - left;
+  }
+  rows.set(scratch.subarray(0, r), w);
+  return w;
 }

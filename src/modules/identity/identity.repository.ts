@@ -144,20 +144,13 @@ export class IdentityRepository {
   changePassword(userId: string, passwordHash: string, keepSessionId: string, now: Date): Promise<number> {
     return this.transaction(async (trx) => {
       await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
-      const ended = await trx
-        .updateTable('sessions')
-        .set({ revoked_at: now })
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .where('id', '!=', keepSessionId)
-        .executeTakeFirst();
-      return Number(ended.numUpdatedRows);
+      return this.revokeOtherSessions(userId, keepSessionId, now, trx);
     });
   }
 
   /** Revokes every active session of a user except `keepId`; returns how many ended. */
-  async revokeOtherSessions(userId: string, keepId: string | null, now: Date): Promise<number> {
-    let query = this.db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+  async revokeOtherSessions(userId: string, keepId: string | null, now: Date, db: Kysely<IdentityTables> = this.db): Promise<number> {
+    let query = db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
     if (keepId) query = query.where('id', '!=', keepId);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows);

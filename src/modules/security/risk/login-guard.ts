@@ -82,7 +82,26 @@ export class SecurityLogInGuard implements LogInGuard {
     }
   }
 
-  async passwordAccepted(user: User, { request, reply }: AuthenticationExchange): Promise<LogInAssessment> {
+  async passwordAccepted(user: User, exchange: AuthenticationExchange): Promise<LogInAssessment> {
+    const { assessment, device, details } = await this.assessOrRefuse(user, exchange, 'password');
+    await this.abuse.recordSuccess(user.email);
+    await this.audit({
+      action: assessment.decision === 'allow' ? 'security.login.succeeded' : 'security.login.step_up_required',
+      outcome: 'success',
+      actor: { type: 'user', id: user.id },
+      ...requestFacts(exchange.request),
+      details,
+    });
+    return { decision: assessment.decision, score: assessment.score, reasons: assessment.reasons, deviceId: device.deviceId };
+  }
+
+  /**
+   * The risk decision on a log-in whose credentials were right: the device recognised, the
+   * attempt scored and recorded in the history; a `deny` is audited and thrown as LOGIN_DENIED.
+   * For a passkey a `step_up` counts as a success: the passkey is the phishing-resistant factor a
+   * step-up would ask for.
+   */
+  private async assessOrRefuse(user: User, { request, reply }: AuthenticationExchange, method: 'password' | 'passkey') {
     const place = this.geolocator.locate(request.ip);
     const device = await this.devices.recognise(user.id, request, reply, place);
     const assessment = await this.risk.assessLogIn({
@@ -92,9 +111,10 @@ export class SecurityLogInGuard implements LogInGuard {
       deviceKnown: device.known,
       deviceSignalsChanged: device.signalsChanged,
     });
-    const outcome = assessment.decision === 'allow' ? 'success' : assessment.decision === 'step_up' ? 'step_up' : 'denied';
+    const outcome = assessment.decision === 'deny' ? 'denied' : assessment.decision === 'step_up' && method === 'password' ? 'step_up' : 'success';
     await this.risk.record({ userId: user.id, account: accountHash(user.email), outcome, ip: request.ip, deviceId: device.deviceId, assessment });
     const details = {
+      method,
       score: assessment.score,
       reasons: assessment.reasons,
       decision: assessment.decision,
@@ -106,20 +126,12 @@ export class SecurityLogInGuard implements LogInGuard {
     if (assessment.decision === 'deny') {
       await this.audit({ action: 'security.login.denied', outcome: 'denied', actor: { type: 'user', id: user.id }, ...requestFacts(request), details });
       throw riskErrors.LOGIN_DENIED(
-        `This log-in looks too risky (${assessment.reasons.join(', ')}) and was refused. Try again from a device and network you have used before, or ask an admin.`,
+        `This log-in looks too risky (${assessment.reasons.join(', ')}) and was refused${method === 'passkey' ? ', passkey or not' : ''}. Try again from a device and network you have used before, or ask an admin.`,
         [],
         { score: assessment.score, reasons: assessment.reasons },
       );
     }
-    await this.abuse.recordSuccess(user.email);
-    await this.audit({
-      action: assessment.decision === 'allow' ? 'security.login.succeeded' : 'security.login.step_up_required',
-      outcome: 'success',
-      actor: { type: 'user', id: user.id },
-      ...requestFacts(request),
-      details,
-    });
-    return { decision: assessment.decision, score: assessment.score, reasons: assessment.reasons, deviceId: device.deviceId };
+    return { assessment, device, details };
   }
 
   async secondFactorPassed(userId: string, deviceId: string | null): Promise<void> {
@@ -141,27 +153,8 @@ export class SecurityLogInGuard implements LogInGuard {
    * the same wall. A `step_up` is already satisfied: the passkey is the phishing-resistant factor
    * a step-up would ask for. Returns the device the session binds to.
    */
-  async passwordlessLogIn(user: User, { request, reply }: AuthenticationExchange): Promise<string> {
-    const place = this.geolocator.locate(request.ip);
-    const device = await this.devices.recognise(user.id, request, reply, place);
-    const assessment = await this.risk.assessLogIn({ userId: user.id, email: user.email, ip: request.ip, deviceKnown: device.known, deviceSignalsChanged: device.signalsChanged });
-    const denied = assessment.decision === 'deny';
-    await this.risk.record({ userId: user.id, account: accountHash(user.email), outcome: denied ? 'denied' : 'success', ip: request.ip, deviceId: device.deviceId, assessment });
-    if (denied) {
-      await this.audit({
-        action: 'security.login.denied',
-        outcome: 'denied',
-        actor: { type: 'user', id: user.id },
-        ...requestFacts(request),
-        details: { method: 'passkey', score: assessment.score, reasons: assessment.reasons, decision: assessment.decision, deviceId: device.deviceId, newDevice: !device.known },
-      });
-      throw riskErrors.LOGIN_DENIED(
-        `This log-in looks too risky (${assessment.reasons.join(', ')}) and was refused, passkey or not. Try again from a device and network you have used before, or ask an admin.`,
-        [],
-        { score: assessment.score, reasons: assessment.reasons },
-      );
-    }
-    return device.deviceId;
+  async passwordlessLogIn(user: User, exchange: AuthenticationExchange): Promise<string> {
+    return (await this.assessOrRefuse(user, exchange, 'passkey')).device.deviceId;
   }
 
   async checkNewPassword(password: string, context: { email?: string; displayName?: string; field?: string }): Promise<void> {
