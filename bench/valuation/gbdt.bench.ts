@@ -14,8 +14,9 @@
  *
  * Second part, the AVM's learner settings: trainAvm (src/modules/valuation/avm) on the same
  * random split, its "trees" phase timed (wall and CPU of all threads, median of --repeats
- * fits) on one thread and with the GBDT helper thread (threads 2), whose one-off start-up is
- * paid before the timed fits and reported on its own. Both must give the same model (checked).
+ * fits) on one thread and with the compute thread (src/ml/compute-thread.ts: half the feature
+ * rows and one of the two forests), whose one-off start-up is paid before the timed fits and
+ * reported on its own. Both must give the same model (checked).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,8 +24,9 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { treeShap } from '../../src/ml/explain/tree-shap.js';
-import { defaultGbdtParams, gbdtWorkerStartupMs, parallelStats, serializeModel, setGbdtThreads, startGbdtWorker, trainGbdt, type GbdtModel } from '../../src/ml/gbdt/index.js';
-import { avmGbdtParams, trainAvm } from '../../src/modules/valuation/avm/model.js';
+import { defaultGbdtParams, serializeModel, trainGbdt, type GbdtModel } from '../../src/ml/gbdt/index.js';
+import { computeThreadStats, setComputeThread, startComputeThread } from '../../src/ml/compute-thread.js';
+import { AVM_FORESTS, avmGbdtParams, trainAvm } from '../../src/modules/valuation/avm/model.js';
 import { salesFromCsv, selectSales } from '../../src/modules/valuation/avm/sales.js';
 import { createMatrix, matrixRow, selectRows, selectValues } from '../../src/ml/matrix.js';
 import { valuationReport, type ValuationReport } from '../../src/ml/metrics.js';
@@ -114,12 +116,12 @@ const { table } = salesFromCsv(kcDataPath(), { target: 'price', date: 'date' });
 const avmTrain = selectSales(table, randomSplit(table.price.length, 0.2, SPLIT_SEED).train);
 interface AvmFit { treesSeconds: number; treesCpuSeconds: number; seconds: number; cpuSeconds: number; phases: Record<string, number> }
 function avmFits(threads: number): { fits: AvmFit[]; model: string; fitRows: number; features: number; helperJobs: number } {
-  setGbdtThreads(threads);
+  setComputeThread(threads > 1);
   const fits: AvmFit[] = [];
   let model = '';
   let fitRows = 0;
   let features = 0;
-  const jobsBefore = parallelStats.jobs;
+  const jobsBefore = computeThreadStats.byThread;
   for (let r = 0; r < repeats; r++) {
     const phases: Record<string, number> = {};
     const cpuAt: Record<string, number> = {};
@@ -143,8 +145,8 @@ function avmFits(threads: number): { fits: AvmFit[]; model: string; fitRows: num
     fitRows = avm.parts.table.price.length - avm.parts.calibrationSize;
     features = gbdt.numFeatures;
   }
-  setGbdtThreads(1);
-  return { fits, model, fitRows, features, helperJobs: (parallelStats.jobs - jobsBefore) / repeats };
+  setComputeThread(true);
+  return { fits, model, fitRows, features, helperJobs: (computeThreadStats.byThread - jobsBefore) / repeats };
 }
 const summarise = (run: ReturnType<typeof avmFits>) => ({
   treesSeconds: median(run.fits.map((f) => f.treesSeconds)),
@@ -157,25 +159,27 @@ const summarise = (run: ReturnType<typeof avmFits>) => ({
   model: run.model,
 });
 const oneThread = avmFits(1);
-const helperReady = await startGbdtWorker();
+const startupStart = performance.now();
+const helperReady = await startComputeThread();
+const computeStartupMs = performance.now() - startupStart;
 const twoThreads = helperReady ? avmFits(2) : null;
-if (twoThreads && twoThreads.model !== oneThread.model) throw new Error(`the helper thread changed the model: ${twoThreads.model} vs ${oneThread.model}`);
+if (twoThreads && twoThreads.model !== oneThread.model) throw new Error(`the compute thread changed the model: ${twoThreads.model} vs ${oneThread.model}`);
 const avmLearner = {
   params: avmGbdtParams,
   fitRows: oneThread.fitRows,
   features: oneThread.features,
   oneThread: summarise(oneThread),
-  twoThreads: twoThreads ? { ...summarise(twoThreads), helperStartupMs: gbdtWorkerStartupMs() } : { skipped: 'the helper thread did not start' },
+  twoThreads: twoThreads ? { ...summarise(twoThreads), computeThreadStartupMs: computeStartupMs } : { skipped: 'the compute thread did not start' },
   sameModel: twoThreads ? twoThreads.model === oneThread.model : null,
   sklearnTrainSeconds: sklearn?.trainSeconds ?? null,
 };
 const avmOne = avmLearner.oneThread;
 const avmTwo = twoThreads ? summarise(twoThreads) : null;
 console.log('');
-console.log(`AVM learner settings (${avmLearner.fitRows} fitted sales, ${avmLearner.features} features, ${avmGbdtParams.maxIterations} trees): trainAvm's trees phase, median of ${repeats}`);
+console.log(`AVM learner settings (${avmLearner.fitRows} fitted sales, ${avmLearner.features} features, ${AVM_FORESTS} forests of ${avmGbdtParams.maxIterations} trees): trainAvm's trees phase, median of ${repeats}`);
 console.log(`  one thread:   ${avmOne.treesSeconds.toFixed(2)} s wall, ${avmOne.treesCpuSeconds.toFixed(2)} CPU s; whole trainAvm ${avmOne.trainSeconds.toFixed(2)} s (${avmOne.trainCpuSeconds.toFixed(2)} CPU s)`);
 if (avmTwo) {
-  console.log(`  two threads:  ${avmTwo.treesSeconds.toFixed(2)} s wall, ${avmTwo.treesCpuSeconds.toFixed(2)} CPU s; whole trainAvm ${avmTwo.trainSeconds.toFixed(2)} s; helper start-up ${gbdtWorkerStartupMs().toFixed(0)} ms once; same model: ${avmLearner.sameModel}`);
+  console.log(`  two threads:  ${avmTwo.treesSeconds.toFixed(2)} s wall, ${avmTwo.treesCpuSeconds.toFixed(2)} CPU s; whole trainAvm ${avmTwo.trainSeconds.toFixed(2)} s; compute thread start-up ${computeStartupMs.toFixed(0)} ms once; tasks on it per training ${avmTwo.helperJobsPerTraining.toFixed(1)}; same model: ${avmLearner.sameModel}`);
 }
 if (sklearn) console.log(`  whole trainAvm / scikit-learn fit: ${(avmOne.trainSeconds / sklearn.trainSeconds).toFixed(2)}x (one thread)${avmTwo ? `, ${(avmTwo.trainSeconds / sklearn.trainSeconds).toFixed(2)}x (two)` : ''}; target 3x`);
 

@@ -5,3 +5,4 @@ export { GbdtModel, type ModelFeature, type TrainingSummary } from './model.js';
 export { defaultGbdtParams, type GbdtParams, type Growth, type LossName } from './params.js';
 export { serializeModel, parseModel, modelToJson, modelFromJson, ModelFormatError, MODEL_FORMAT, MODEL_VERSION, type GbdtModelJson } from './format.js';
 export { goesLeft, type Forest } from './forest.js';
+export { averageModels, trainAveraged } from './ensemble.js';

@@ -24,11 +24,23 @@ export interface TrainOptions {
   /** Called after every round, e.g. for progress logs. */
   readonly onIteration?: (info: { iteration: number; trainLoss: number; validationLoss: number | null }) => void;
   /**
+   * Whether the training loss is evaluated after every round (TrainingSummary.trainLoss; a pass
+   * over all rows per round). Default true; the averaged trainings, whose merged model keeps no
+   * per-round history, turn it off: trainLoss stays empty and onIteration reports NaN.
+   */
+  readonly recordTrainLoss?: boolean;
+  /**
    * Filled with the final model's predictions for the rows of x, kept up to date while
    * boosting (no second pass over the trees). Left untouched when early stopping held out rows
    * of x or dropped trees after the best one (fill it with NaN to tell).
    */
   readonly fitted?: Float64Array;
+  /**
+   * Filled with the final model's predictions for the rows of `validation`, kept up to date
+   * while boosting on their bins; left untouched when early stopping dropped trees after the
+   * best one. They equal predictMatrix's up to float rounding (the sum starts at the base score).
+   */
+  readonly validationPredicted?: Float64Array;
   /**
    * Threads for tree growth: 1 trains on the calling thread; 2 lets a large training (thousands
    * of rows) share its large nodes' histograms and split search with one persistent helper
@@ -138,7 +150,7 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
       const router = validBinned ? tree.router(missingBins, routerTable) : null;
       const values = router ? Float64Array.from(tree.value) : null;
       trees.push(tree);
-      trainLoss.push(loss.evaluate(train.y, prediction));
+      if (options.recordTrainLoss !== false) trainLoss.push(loss.evaluate(train.y, prediction));
 
       let stop = false;
       let currentValidLoss: number | null = null;
@@ -152,7 +164,7 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
           stop = true;
         }
       }
-      options.onIteration?.({ iteration, trainLoss: trainLoss[trainLoss.length - 1]!, validationLoss: currentValidLoss });
+      options.onIteration?.({ iteration, trainLoss: options.recordTrainLoss !== false ? trainLoss[trainLoss.length - 1]! : Number.NaN, validationLoss: currentValidLoss });
       // A tree that found no split on all rows and all features will be found again: nothing left to learn.
       if (tree.size === 1 && numRows === n && features.length === numFeatures) stop = true;
       if (stop) break;
@@ -165,6 +177,10 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
   if (options.fitted && train.x === x && kept === trees.length) {
     if (options.fitted.length !== n) throw new RangeError(`fitted has ${options.fitted.length} entries for ${n} rows`);
     options.fitted.set(prediction);
+  }
+  if (options.validationPredicted && options.validation && validPrediction && kept === trees.length) {
+    if (options.validationPredicted.length !== validPrediction.length) throw new RangeError(`validationPredicted has ${options.validationPredicted.length} entries for ${validPrediction.length} rows`);
+    options.validationPredicted.set(validPrediction);
   }
   return new GbdtModel({
     loss: p.loss,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAvm, serializeAvm, AvmFormatError } from './format.js';
 import { propertyValues, salesFromProperties } from './listings-sales.js';
-import { driftAt, fitDrift, trainAvm, trainingFeatures } from './model.js';
+import { driftAt, fitDrift, trainAvm, trainingFeatureRows, trainingFeatures } from './model.js';
 import { featureNames, foldsOf, marketIndex, marketIndexes } from './features.js';
-import { createRng, normal } from '../../../ml/index.js';
+import { computeThreadStats, createRng, normal, setComputeThread, startComputeThread } from '../../../ml/index.js';
 import { selectSales } from './sales.js';
 import { syntheticSales } from './synthetic-sales.js';
 import { valueSubject } from './valuate.js';
@@ -133,5 +133,37 @@ describe('out-of-fold training features', () => {
       expect(index.values).toHaveLength(full.values.length);
       expect(index.values).not.toEqual(full.values);
     }
+  });
+});
+
+describe('training on two threads', () => {
+  it('gives the very AVM of one thread: half the feature rows and one of the two forests on the compute thread', async () => {
+    const big = salesFromProperties(syntheticSales(5000, 9));
+    const options = { seed: 3, gbdt: { maxIterations: 40, learningRate: 0.2 }, calibration: 'random' as const };
+    setComputeThread(false);
+    const alone = trainAvm(big, options);
+    setComputeThread(true);
+    expect(await startComputeThread()).toBe(true);
+    trainAvm(big, options); // the thread loads the modules of both tasks
+    const before = computeThreadStats.byThread;
+    const shared = trainAvm(big, options);
+    // The thread took a task (which ones depends on timing; the AVM must not).
+    expect(computeThreadStats.byThread).toBeGreaterThan(before);
+    expect(serializeAvm(shared)).toBe(serializeAvm(alone));
+    expect(alone.parts.gbdt.numTrees).toBe(80);
+  });
+
+  it('computes the training rows\' features in parts exactly as in one pass', () => {
+    const fit = selectSales(table, trainRows);
+    const folds = foldsOf(fit.price.length, 5, 1);
+    const { byFold } = marketIndexes(fit, folds, 5);
+    const whole = trainingFeatures(fit, folds, byFold);
+    const cols = featureNames(fit).length;
+    const half = 517;
+    const first = trainingFeatures(fit, folds, byFold, undefined, 0, half);
+    const second = trainingFeatureRows({ fit: { ...fit, refs: [] }, folds, byFold, from: half, to: fit.price.length }).value;
+    expect(first.length).toBe(half * cols);
+    expect(Array.from(first)).toEqual(Array.from(whole.subarray(0, half * cols)));
+    expect(Array.from(second)).toEqual(Array.from(whole.subarray(half * cols)));
   });
 });
