@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAvm, serializeAvm, AvmFormatError } from './format.js';
 import { propertyValues, salesFromProperties } from './listings-sales.js';
 import { driftAt, fitDrift, trainAvm, trainingFeatureRows, trainingFeatures } from './model.js';
-import { featureNames, foldsOf, marketIndex, marketIndexes } from './features.js';
+import { featureNames, foldsOf, marketIndex, marketIndexes, monthOf } from './features.js';
 import { computeThreadStats, createRng, normal, setComputeThread, startComputeThread } from '../../../ml/index.js';
 import { selectSales } from './sales.js';
 import { syntheticSales } from './synthetic-sales.js';
@@ -165,5 +165,18 @@ describe('training on two threads', () => {
     expect(first.length).toBe(half * cols);
     expect(Array.from(first)).toEqual(Array.from(whole.subarray(0, half * cols)));
     expect(Array.from(second)).toEqual(Array.from(whole.subarray(half * cols)));
+  });
+});
+
+describe('monthOf', () => {
+  it('gives the UTC year and month of any time, as a Date does', () => {
+    const rng = createRng(5);
+    const times = [0, -1, Date.UTC(2000, 1, 29), Date.UTC(2000, 2, 1) - 1, Date.UTC(1900, 0, 1), Date.UTC(2100, 11, 31, 23, 59, 59, 999), -8.64e15, 8.64e15];
+    for (let i = 0; i < 20_000; i++) times.push(Math.round((rng.next() - 0.5) * 2 * 8.64e15));
+    for (const t of times) {
+      const date = new Date(t);
+      expect(monthOf(t)).toBe(date.getUTCFullYear() * 12 + date.getUTCMonth());
+    }
+    expect(monthOf(Number.NaN)).toBeNaN();
   });
 });

@@ -7,7 +7,7 @@
  * and size (comparables). Training rows see only sales of other folds (out of fold), so no
  * row's features contain its own price.
  */
-import { createRng, permutation, SpatialIndex } from '../../../ml/index.js';
+import { createRng, offer, permutation, SpatialIndex, type ComputeFunction } from '../../../ml/index.js';
 import type { SalesTable } from './sales.js';
 
 const DAY_MS = 86_400_000;
@@ -35,8 +35,17 @@ export interface MarketIndex {
 }
 
 export function monthOf(time: number): number {
-  const date = new Date(time);
-  return date.getUTCFullYear() * 12 + date.getUTCMonth();
+  // Year and month of the UTC day without a Date object (this runs for every sale in every pool):
+  // Howard Hinnant's civil_from_days, exact for every day a Date can hold.
+  const z = Math.floor(time / DAY_MS) + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const month = mp < 10 ? mp + 3 : mp - 9; // 1 … 12
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return year * 12 + month - 1;
 }
 
 /** log factor that brings a sale of `time` to the index's latest month (0 outside the range's end). */
@@ -176,15 +185,67 @@ export function marketIndex(table: SalesTable, seed: number): MarketIndex {
  */
 export function marketIndexes(table: SalesTable, foldOf: Int32Array, folds: number): { full: MarketIndex; byFold: MarketIndex[] } {
   const n = table.price.length;
-  const times = Array.from(table.soldAt).filter(Number.isFinite);
-  if (times.length === 0) return { full: { firstMonth: 0, values: [] }, byFold: Array.from({ length: folds }, () => ({ firstMonth: 0, values: [] })) };
-  const first = Math.min(...times.map(monthOf));
-  const last = Math.max(...times.map(monthOf));
+  let first = Infinity;
+  let last = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = table.soldAt[i]!;
+    if (!Number.isFinite(t)) continue;
+    const m = monthOf(t);
+    if (m < first) first = m;
+    if (m > last) last = m;
+  }
+  if (!Number.isFinite(first)) return { full: { firstMonth: 0, values: [] }, byFold: Array.from({ length: folds }, () => ({ firstMonth: 0, values: [] })) };
   const months = last - first + 1;
+  // Large tables: the second half of the sales is offered to the compute thread. The halves are
+  // summed separately and then added, with or without the thread, so the index is the same.
+  const half = n >= PARALLEL_INDEX_ROWS ? n >> 1 : n;
+  const job = (from: number, to: number): IndexSumsJob => ({ table: { ...table, refs: [] }, foldOf, folds, first, months, from, to });
+  const rest = half < n ? offer(import.meta.url, 'indexSums', indexSums, job(half, n)) : null;
+  const { sum, count } = indexSums(job(0, half)).value;
+  if (rest) {
+    const other = rest.result();
+    for (let s = 0; s <= folds; s++) {
+      for (let m = 0; m < months; m++) {
+        sum[s]![m]! += other.sum[s]![m]!;
+        count[s]![m]! += other.count[s]![m]!;
+      }
+    }
+  }
+  const index = (s: Float64Array, c: Float64Array): MarketIndex => {
+    const values: number[] = [];
+    let carried = 0;
+    for (let m = 0; m < months; m++) {
+      if (c[m]! > 0) carried = s[m]! / (c[m]! + 20);
+      values.push(carried);
+    }
+    const reference = values[values.length - 1]!;
+    return { firstMonth: first, values: values.map((v) => v - reference) };
+  };
+  return { full: index(sum[0]!, count[0]!), byFold: Array.from({ length: folds }, (_, f) => index(sum[1 + f]!, count[1 + f]!)) };
+}
+
+/** Tables from this size share the market index's neighbour searches with the compute thread. */
+const PARALLEL_INDEX_ROWS = 4000;
+
+interface IndexSumsJob {
+  readonly table: SalesTable;
+  readonly foldOf: Int32Array;
+  readonly folds: number;
+  readonly first: number;
+  readonly months: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The per-month sums and counts of marketIndexes for sales [from, to): each sale's log unit price
+ * (or log price) less the median of its 15 nearest other-fold neighbours, for the full index
+ * (sum[0]) and for each index that leaves fold f out (sum[1 + f]). A compute-thread task.
+ */
+export const indexSums: ComputeFunction<IndexSumsJob, { sum: Float64Array[]; count: Float64Array[] }> = ({ table, foldOf, folds, first, months, from, to }) => {
   const flat: MarketIndex = { firstMonth: first, values: new Array<number>(months).fill(0) };
   const pool = buildPool(table, flat);
   const target = pool.logUnitPrice.some((v) => !Number.isNaN(v)) ? pool.logUnitPrice : pool.logPrice;
-  // sums[0] is the full index; sums[1 + f] leaves fold f out.
   const sum = Array.from({ length: folds + 1 }, () => new Float64Array(months));
   const count = Array.from({ length: folds + 1 }, () => new Float64Array(months));
   const scratch = new Float64Array(15);
@@ -199,7 +260,7 @@ export function marketIndexes(table: SalesTable, foldOf: Int32Array, folds: numb
     }
     return m === 0 ? Number.NaN : medianInPlace(scratch.subarray(0, m));
   };
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     if (!Number.isFinite(table.soldAt[i]!) || Number.isNaN(target[i]!)) continue;
     const found = pool.index.nearestInto(table.latitude[i]!, table.longitude[i]!, folds > 0 ? 25 : 15, near, nearKm, (j) => foldOf[j] !== foldOf[i]);
     const month = monthOf(table.soldAt[i]!) - first;
@@ -216,18 +277,8 @@ export function marketIndexes(table: SalesTable, foldOf: Int32Array, folds: numb
       count[1 + f]![month]!++;
     }
   }
-  const index = (s: Float64Array, c: Float64Array): MarketIndex => {
-    const values: number[] = [];
-    let carried = 0;
-    for (let m = 0; m < months; m++) {
-      if (c[m]! > 0) carried = s[m]! / (c[m]! + 20);
-      values.push(carried);
-    }
-    const reference = values[values.length - 1]!;
-    return { firstMonth: first, values: values.map((v) => v - reference) };
-  };
-  return { full: index(sum[0]!, count[0]!), byFold: Array.from({ length: folds }, (_, f) => index(sum[1 + f]!, count[1 + f]!)) };
-}
+  return { value: { sum, count }, transfer: [...sum, ...count].map((a) => a.buffer as ArrayBuffer) };
+};
 
 /** Fold of each row, seeded: row i is in fold folds[i]. */
 export function foldsOf(n: number, folds: number, seed: number): Int32Array {

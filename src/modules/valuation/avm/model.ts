@@ -232,8 +232,9 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
   const pool = buildPool(fit, market);
   const names = featureNames(fit);
   const cols = names.length;
-  // The second half of the training rows' features is offered to the compute thread.
-  const half = fit.price.length >= PARALLEL_FEATURE_ROWS ? fit.price.length >> 1 : fit.price.length;
+  // The last training rows' features are offered to the compute thread: half of all the rows to
+  // compute, since this thread also computes the calibration sales'.
+  const half = fit.price.length >= PARALLEL_FEATURE_ROWS ? Math.max(0, (fit.price.length - calibration.price.length) >> 1) : fit.price.length;
   const rest = half < fit.price.length ? offer(import.meta.url, 'trainingFeatureRows', trainingFeatureRows, { fit: { ...fit, refs: [] }, folds, byFold, from: half, to: fit.price.length }) : null;
   const x = new Float64Array(fit.price.length * cols);
   x.set(trainingFeatures(fit, folds, byFold, pool, 0, half));
