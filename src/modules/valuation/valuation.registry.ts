@@ -17,7 +17,7 @@ import { newId } from '../../platform/ids';
 import type { Logger } from '../../platform/logger';
 import { parseAvm, serializeAvm } from './avm/format.js';
 import { trainAvm, type Avm } from './avm/model.js';
-import { outlookAsOf, type QuarterlyPoint } from './avm/outlook.js';
+import { outlookAsOf, salesOutlook, type QuarterlyPoint } from './avm/outlook.js';
 import { fingerprintSales, SalesInputError, selectSales, type SalesTable } from './avm/sales.js';
 import { valueSubject } from './avm/valuate.js';
 import { valuationErrors } from './valuation.errors';
@@ -168,9 +168,10 @@ export interface OutlookIndex {
 /**
  * Trains on all but the latest 10% of sales and measures on those (what the registry records).
  * With an index, the model gets the outlook it could have had when its last training sale was
- * made: the quarters published by then, forecast a year on.
+ * made: the quarters published by then, forecast a year on; without one, the outlook of the
+ * training sales' own quarterly index (salesOutlook) where they span three years.
  */
-export function trainAndMeasure(table: SalesTable, seed: number, outlookIndex?: OutlookIndex): { avm: Avm; metrics: Record<string, number> } {
+export function trainAndMeasure(table: SalesTable, seed: number, outlookIndex?: OutlookIndex): { avm: Avm; metrics: Record<string, number | string> } {
   const n = table.price.length;
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (table.soldAt[a]! - table.soldAt[b]!) || a - b);
   const testSize = Math.max(1, Math.round(n * TEST_FRACTION));
@@ -178,8 +179,18 @@ export function trainAndMeasure(table: SalesTable, seed: number, outlookIndex?: 
   const test = selectSales(table, order.slice(n - testSize).sort());
   const started = performance.now();
   const lastSale = train.soldAt.reduce((a, b) => Math.max(a, b), -Infinity);
-  const outlook = outlookIndex ? outlookAsOf(outlookIndex.points, lastSale, outlookIndex.source) : null;
+  let outlook = outlookIndex ? outlookAsOf(outlookIndex.points, lastSale, outlookIndex.source) : null;
   if (outlookIndex && !outlook) throw new SalesInputError(`The index has fewer than 12 quarters published before the last training sale (${new Date(lastSale).toISOString().slice(0, 10)}); the outlook needs three years.`);
+  // Without an outside index (the platform's own sold listings), the sales' own quarterly index
+  // where they span three years; otherwise no outlook, and the registry says why.
+  let outlookNote: string;
+  if (outlook) {
+    outlookNote = outlook.source;
+  } else {
+    const own = salesOutlook(train, lastSale);
+    outlook = own.outlook;
+    outlookNote = own.outlook ? own.outlook.source : `none: ${own.reason}`;
+  }
   const avm = trainAvm(train, { seed, calibration: 'time', ...(outlook ? { outlook } : {}) });
   const trainSeconds = (performance.now() - started) / 1000;
   const errors: number[] = [];
@@ -207,6 +218,7 @@ export function trainAndMeasure(table: SalesTable, seed: number, outlookIndex?: 
       within10: errors.filter((e) => e <= 0.1).length / m,
       coverage80: covered / m,
       blend_beta: avm.parts.blend.beta,
+      outlook: outlookNote,
       train_seconds: trainSeconds,
     },
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAvm, serializeAvm } from './format.js';
 import { propertyValues, salesFromProperties } from './listings-sales.js';
 import { driftAt, trainAvm } from './model.js';
-import { outlookAsOf, outlookLevel, quarterlyOutlook, readQuarterlyIndex, type MarketOutlook } from './outlook.js';
+import { outlookAsOf, outlookLevel, quarterlyOutlook, readQuarterlyIndex, salesOutlook, type MarketOutlook } from './outlook.js';
 import { SalesInputError } from './sales.js';
 import { syntheticSales } from './synthetic-sales.js';
 import { valueSubject } from './valuate.js';
@@ -94,5 +94,31 @@ describe('reading a quarterly index for the outlook', () => {
     expect(before?.source).toBe('test, to 2014Q3');
     expect(after?.source).toBe('test, to 2014Q4');
     expect(outlookAsOf(quarters, Date.UTC(2007, 0, 1), 'test')).toBeNull(); // fewer than 12 quarters by then
+  });
+});
+
+describe('the outlook of the sales\' own index', () => {
+  it('follows a market that rises 6% a year from three years of sales, leaving out the quarter under way', () => {
+    const start = Date.UTC(2021, 0, 1);
+    const sales = salesFromProperties(syntheticSales(2500, 4, { start, days: 4 * 365 }));
+    const cutoff = Date.UTC(2024, 10, 20); // 2024Q4 is under way
+    const result = salesOutlook(sales, cutoff);
+    expect(result.outlook).not.toBeNull();
+    const outlook = result.outlook!;
+    expect(outlook.source).toBe("the sales' own quarterly hedonic index, to 2024Q3");
+    expect(outlook.lastObservedMonth).toBe(2024 * 12 + 7); // August 2024, the middle of 2024Q3
+    // The synthetic market rises 6% a year (log 0.058); the index and its forecast follow it.
+    const year = (from: number) => outlookLevel(outlook, from + 365 * DAY_MS) - outlookLevel(outlook, from);
+    expect(year(Date.UTC(2022, 1, 15))).toBeGreaterThan(0.03);
+    expect(year(Date.UTC(2022, 1, 15))).toBeLessThan(0.09);
+    expect(year(Date.UTC(2024, 7, 15))).toBeGreaterThan(0.005); // into the forecast (damped), still rising
+    expect(year(Date.UTC(2024, 7, 15))).toBeLessThan(0.1);
+  });
+
+  it('gives no outlook, with the reason, for fewer than 12 complete quarters', () => {
+    const sales = salesFromProperties(syntheticSales(800, 5, { start: Date.UTC(2023, 0, 1), days: 700 }));
+    const result = salesOutlook(sales, Date.UTC(2024, 11, 1));
+    expect(result.outlook).toBeNull();
+    expect(result.outlook === null && result.reason).toMatch(/span 7 complete quarters; an outlook from them needs 12/);
   });
 });

@@ -10,9 +10,9 @@
  * (`autoForecast`, seasonal candidates averaged) — so the usual spring rise and winter dip of the
  * index's past years carry into the forecast.
  */
-import { autoForecast } from '../../../ml/index.js';
+import { autoForecast, createMatrix, hedonicIndex } from '../../../ml/index.js';
 import { monthOf } from './features.js';
-import { SalesInputError } from './sales.js';
+import { SalesInputError, type SalesTable } from './sales.js';
 
 export interface MarketOutlook {
   /** Month key (year · 12 + month, 0-based) of values[0]. */
@@ -121,4 +121,65 @@ export function outlookAsOf(points: readonly QuarterlyPoint[], cutoff: number, s
   if (published.length < 12) return null;
   const last = published[published.length - 1]!;
   return quarterlyOutlook(published, { horizon, source: `${source}, to ${last.year}Q${last.quarter}` });
+}
+
+/**
+ * The outlook of sales that come without an outside index (the platform's own sold listings):
+ * a quarterly hedonic time-dummy index of the sales themselves (src/ml's `hedonicIndex`: log
+ * price on log size, the numeric columns, a quadratic surface in the coordinates, and a fixed
+ * effect per categorical column's first category set, λ = 1 smoothing, robust), over the
+ * quarters that ended by `cutoff` (a quarter still under way is left out: its level rests on
+ * part of its sales), forecast `horizon` quarters on like an outside index. Null, with the
+ * reason, when fewer than 12 complete quarters (three years) of sales exist or the index cannot
+ * be fitted.
+ */
+export function salesOutlook(table: SalesTable, cutoff: number, horizon = 4): { outlook: MarketOutlook } | { outlook: null; reason: string } {
+  const quarterOf = (time: number) => {
+    const month = monthOf(time);
+    return Math.floor(month / 3);
+  };
+  // Quarters that ended by the cutoff: the cutoff's own quarter is still under way.
+  const lastComplete = quarterOf(cutoff) - 1;
+  const rows: number[] = [];
+  for (let i = 0; i < table.price.length; i++) {
+    const t = table.soldAt[i]!;
+    if (Number.isFinite(t) && t <= cutoff && quarterOf(t) <= lastComplete && table.price[i]! > 0) rows.push(i);
+  }
+  if (rows.length === 0) return { outlook: null, reason: 'no sales in a complete quarter before the last training sale' };
+  const firstQuarter = Math.min(...rows.map((i) => quarterOf(table.soldAt[i]!)));
+  const quarters = lastComplete - firstQuarter + 1;
+  if (quarters < 12) return { outlook: null, reason: `the sales span ${quarters} complete quarter${quarters === 1 ? '' : 's'}; an outlook from them needs 12 (three years)` };
+  const numeric = table.columns.flatMap((c, j) => (c.kind === 'numeric' ? [j] : []));
+  const sizeColumn = table.columns.findIndex((c) => c.name === table.sizeColumn);
+  const latitude = rows.reduce((s, i) => s + table.latitude[i]!, 0) / rows.length;
+  const longitude = rows.reduce((s, i) => s + table.longitude[i]!, 0) / rows.length;
+  const cols = numeric.length + 5;
+  const features = createMatrix(rows.length, cols);
+  rows.forEach((i, r) => {
+    const at = r * cols;
+    numeric.forEach((j, k) => {
+      const v = table.values[j]![i]!;
+      features.values[at + k] = j === sizeColumn ? (v > 0 ? Math.log(v) : Number.NaN) : v;
+    });
+    const dLat = table.latitude[i]! - latitude;
+    const dLng = table.longitude[i]! - longitude;
+    features.values.set([dLat, dLng, dLat * dLat, dLng * dLng, dLat * dLng], at + numeric.length);
+  });
+  const categorical = table.columns.findIndex((c) => c.kind === 'categorical');
+  let index;
+  try {
+    index = hedonicIndex({
+      period: rows.map((i) => quarterOf(table.soldAt[i]!)),
+      logPrice: rows.map((i) => Math.log(table.price[i]!)),
+      features,
+      smoothing: 1,
+      ...(categorical >= 0 ? { groups: rows.map((i) => (Number.isNaN(table.values[categorical]![i]!) ? -1 : table.values[categorical]![i]!)) } : {}),
+    });
+  } catch (error) {
+    return { outlook: null, reason: `the sales' own index could not be fitted: ${(error as Error).message}` };
+  }
+  const points: QuarterlyPoint[] = index.periods.map((q, k) => ({ year: Math.floor(q / 4), quarter: (q % 4) + 1, index: index.index[k]! }));
+  if (points.some((p) => !(p.index > 0) || !Number.isFinite(p.index))) return { outlook: null, reason: 'the sales\' own index has periods it could not estimate' };
+  const last = points[points.length - 1]!;
+  return { outlook: quarterlyOutlook(points, { horizon, source: `the sales' own quarterly hedonic index, to ${last.year}Q${last.quarter}` }) };
 }
