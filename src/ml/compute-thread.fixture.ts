@@ -12,3 +12,9 @@ export const busySum: ComputeFunction<{ n: number; rounds: number }, { sum: numb
 export const fails: ComputeFunction<string, never> = (why) => {
   throw new RangeError(why);
 };
+
+/** Never returns (until the thread is terminated). */
+export const hangs: ComputeFunction<number, number> = (n) => {
+  let x = n;
+  for (;;) x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeThreadStats, offer, setComputeThread, startComputeThread } from './compute-thread.js';
-import { busySum, fails } from './compute-thread.fixture.js';
+import { computeThreadStats, offer, setComputeThread, setComputeThreadDeadline, startComputeThread } from './compute-thread.js';
+import { busySum, fails, hangs } from './compute-thread.fixture.js';
 
 const fixture = new URL('./compute-thread.fixture.ts', import.meta.url).href;
 
@@ -50,5 +50,23 @@ describe('the compute thread', () => {
     expect(local.result().sum).toBe(busySum({ n: 10, rounds: 1 }).value.sum);
     expect(local.source).toBe('caller');
     setComputeThread(true);
+  });
+
+  // Last: it leaves the thread given up for the rest of this file's process.
+  it('gives up on a thread that never answers: the caller computes the task and offers no more work', async () => {
+    setComputeThread(true);
+    expect(await startComputeThread()).toBe(true);
+    setComputeThreadDeadline(300);
+    const stuck = offer(fixture, 'hangs', ((n: number) => ({ value: n })) as typeof hangs, 7);
+    await until(() => stuck.claimedBy() === 'thread');
+    const started = Date.now();
+    expect(stuck.result()).toBe(7); // the caller's own computation of the task
+    expect(stuck.source).toBe('caller');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const after = offer(fixture, 'busySum', busySum, { n: 10, rounds: 1 });
+    expect(after.claimedBy()).toBe('nobody');
+    expect(after.result().sum).toBe(busySum({ n: 10, rounds: 1 }).value.sum);
+    expect(after.source).toBe('caller');
   });
 });

@@ -27,6 +27,15 @@ export interface ComputeTask {
 /** A task function: returns its value and the buffers to transfer (not copy) back. */
 export type ComputeFunction<A, R> = (argument: A) => { value: R; transfer?: ArrayBuffer[] };
 
+/** The least time a caller waits for the thread's answer before it computes the task itself (setComputeThreadDeadline). */
+let MIN_DEADLINE_MS = 30_000;
+
+/** Sets that least wait (ms); for tests of a thread that never answers. */
+export function setComputeThreadDeadline(ms: number): void {
+  if (!(ms > 0)) throw new RangeError(`the deadline must be positive, got ${ms}`);
+  MIN_DEADLINE_MS = ms;
+}
+
 /** Tasks answered by the compute thread and tasks taken back (or run here without it), for tests and benchmarks. */
 export const computeThreadStats = { byThread: 0, byCaller: 0 };
 
@@ -87,6 +96,7 @@ export function startComputeThread(): Promise<boolean> {
 export class OfferedTask<R> {
   private done = false;
   private value: R | undefined;
+  private readonly offeredAt = performance.now();
 
   constructor(
     private readonly local: () => R,
@@ -114,15 +124,25 @@ export class OfferedTask<R> {
       this.value = this.local();
       return this.value;
     }
+    // A thread that dies mid-task (its heap exhausted) cannot say so, and its 'exit' event needs
+    // the event loop this wait blocks: after a deadline — ten times as long as the caller took
+    // for its own share since the offer, at least 30 s — the caller gives up on the thread (it
+    // is not offered work again) and computes the task itself.
+    const deadline = performance.now() + Math.max(MIN_DEADLINE_MS, 10 * (performance.now() - this.offeredAt));
     let message: { message: { ok: true; value: R } | { ok: false; error: string } } | undefined;
     for (;;) {
       Atomics.wait(flag, 0, 0, 200);
       message = receiveMessageOnPort(port) as typeof message;
       if (message || !state || state.failed) break;
+      if (performance.now() > deadline) {
+        if (state) state.failed = true;
+        void state?.worker?.terminate();
+        break;
+      }
     }
     port.close();
     if (!message) {
-      // The thread died with the task: compute it here.
+      // The thread died (or gave no answer in time): compute the task here.
       computeThreadStats.byCaller++;
       this.value = this.local();
       return this.value;
