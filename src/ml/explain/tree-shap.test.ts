@@ -106,30 +106,55 @@ describe('TreeSHAP', () => {
     expect(() => treeShap(model, rows[0]!, { groups: [0, 1] })).toThrow(/groups/);
   });
 
-  it('the tabulated explainer gives the path algorithm\'s values, with and without groups, and falls back beyond its table budget', () => {
+  it('the tabulated explainer gives the path algorithm\'s values, with and without groups, for any block size', () => {
     for (const seed of [1, 2, 3]) {
-      const { model, rows } = randomModel(seed, 6, 30, { growth: seed === 2 ? 'depthwise' : 'leafwise', maxDepth: seed === 2 ? 4 : 0, maxLeaves: 12 });
+      // Deep leafwise trees meet features again on a path; depthwise ones are balanced.
+      const { model, rows } = randomModel(seed, 6, 30, { growth: seed === 2 ? 'depthwise' : 'leafwise', maxDepth: seed === 2 ? 4 : 0, maxLeaves: seed === 3 ? 20 : 12 });
       const groups = [0, 1, 1, 2, 2, 2];
-      const plain = new TreeShapExplainer(model);
-      const grouped = new TreeShapExplainer(model, { groups });
-      expect(plain.tabulated && grouped.tabulated).toBe(true);
-      for (const row of [...rows.slice(0, 30), [99, NaN, NaN, 0, 0, 0]]) {
-        const a = plain.explain(row);
-        const b = treeShap(model, row);
-        expect(a.baseValue).toBe(b.baseValue);
-        b.values.forEach((v, f) => expect(Math.abs(a.values[f]! - v)).toBeLessThan(1e-9));
-        const c = grouped.explain(row).values;
-        treeShap(model, row, { groups }).values.forEach((v, g) => expect(Math.abs(c[g]! - v)).toBeLessThan(1e-9));
+      const explainers = [1, 2, 4, 8].flatMap((blockLeaves) => [1, 2, 100].map((blockGrowth) => ({
+        plain: new TreeShapExplainer(model, { blockLeaves, blockGrowth }),
+        grouped: new TreeShapExplainer(model, { groups, blockLeaves, blockGrowth }),
+      })));
+      const leaves = Array.from(model.forest.feature).filter((f) => f < 0).length;
+      expect(explainers[0]!.plain.blocks).toBe(leaves); // one leaf per block
+      expect(explainers.at(-1)!.plain.blocks).toBeLessThan(leaves / 3); // blocks of up to 8 leaves
+      const edgeRows = [[99, NaN, NaN, 0, 0, 0], [NaN, NaN, NaN, NaN, NaN, NaN], [2, Infinity, -Infinity, 1e300, -1e300, 0]];
+      for (const row of [...rows.slice(0, 30), ...edgeRows]) {
+        const exact = treeShap(model, row);
+        const exactGrouped = treeShap(model, row, { groups }).values;
+        for (const { plain, grouped } of explainers) {
+          expect(plain.tabulated && grouped.tabulated).toBe(true);
+          const a = plain.explain(row);
+          expect(a.baseValue).toBe(exact.baseValue);
+          exact.values.forEach((v, f) => expect(Math.abs(a.values[f]! - v)).toBeLessThan(1e-9));
+          const c = grouped.explain(row).values;
+          expect(c).toHaveLength(3);
+          exactGrouped.forEach((v, g) => expect(Math.abs(c[g]! - v)).toBeLessThan(1e-9));
+          expect(Math.abs(a.baseValue + c.reduce((x, y) => x + y, 0) - model.predict(row))).toBeLessThan(1e-9);
+        }
       }
     }
-    const { model, rows } = randomModel(6, 6, 10);
-    const single = new TreeShapExplainer(model, { precision: 'float32' });
-    for (const row of rows.slice(0, 10)) {
-      const exact = treeShap(model, row).values;
-      single.explain(row).values.forEach((v, f) => expect(Math.abs(v - exact[f]!)).toBeLessThan(1e-6 * (1 + Math.abs(exact[f]!))));
+  });
+
+  it('float32 tables: within 1e-6 of the path algorithm, sums within 1e-6 of the prediction', () => {
+    const { model, rows } = randomModel(6, 6, 40, { maxLeaves: 16 });
+    const single = new TreeShapExplainer(model, { precision: 'float32', groups: [0, 1, 2, 2, 3, 4] });
+    for (const row of rows.slice(0, 20)) {
+      const exact = treeShap(model, row, { groups: [0, 1, 2, 2, 3, 4] }).values;
+      const { baseValue, values } = single.explain(row);
+      values.forEach((v, f) => expect(Math.abs(v - exact[f]!)).toBeLessThan(1e-6));
+      expect(Math.abs(baseValue + values.reduce((x, y) => x + y, 0) - model.predict(row))).toBeLessThan(1e-6);
     }
+  });
+
+  it('falls back to the path algorithm beyond the table budget, and checks its input', () => {
+    const { model, rows } = randomModel(6, 6, 10);
     const small = new TreeShapExplainer(model, { maxTableEntries: 10 });
     expect(small.tabulated).toBe(false);
+    expect(small.tableEntries).toBe(0);
     expect(small.explain(rows[0]!).values).toEqual(treeShap(model, rows[0]!).values);
+    expect(() => new TreeShapExplainer(model).explain([1, 2])).toThrow(/features/);
+    expect(() => new TreeShapExplainer(model, { groups: [0, 1] })).toThrow(/groups/);
+    expect(() => new TreeShapExplainer(model, { groups: [0, 1, 2, 3, 4, -1] })).toThrow(/group number/);
   });
 });
