@@ -39,7 +39,7 @@ export interface ShapTables {
   readonly blocks: number;
   readonly entries: number;
   /** Null when the entries exceed the budget. */
-  readonly table: Float64Array | null;
+  readonly table: Float32Array | Float64Array | null;
   // Directions: numeric splits first (by threshold rank), then categorical ones.
   readonly numericSplits: number;
   readonly splitRank: Int32Array;
@@ -48,19 +48,18 @@ export interface ShapTables {
   readonly thresholdStart: Int32Array;
   readonly categoricalFeature: Int32Array;
   readonly categoricalOffset: Int32Array;
-  // Patterns: one edge per child above the blocks, parents first.
+  // Patterns: one edge per child above the blocks, parents first; edge e sets pattern e + 1 from
+  // pattern maskSource[e] (0 for roots), by its split and side (split · 2 + side: 0 left) and its
+  // player's bit (bit · 2 + 1 at the player's first split on the path).
   readonly maskSlots: number;
-  readonly maskTarget: Int32Array;
   readonly maskSource: Int32Array;
-  readonly maskSplit: Int32Array;
-  readonly maskSide: Int32Array;
-  readonly maskSet: Int32Array;
-  readonly maskClear: Int32Array;
+  readonly maskSplitSide: Int32Array;
+  readonly maskBit: Int32Array;
   // Blocks with u players and k splits, grouped by (u, k).
   readonly groups: { readonly u: number; readonly k: number; readonly first: number; readonly maskSlot: Int32Array; readonly splits: Int32Array; readonly offset: Int32Array; readonly players: Int32Array }[];
 }
 
-export function buildShapTables(model: GbdtModel, playerOf: (feature: number) => number, options: { maxTableEntries: number; blockLeaves: number; blockGrowth: number }): ShapTables {
+export function buildShapTables(model: GbdtModel, playerOf: (feature: number) => number, options: { maxTableEntries: number; blockLeaves: number; blockGrowth: number; precision: 'float32' | 'float64' }): ShapTables {
   const forest = model.forest;
   const blockLeaves = Math.max(1, Math.min(options.blockLeaves, MAX_BLOCK_LEAVES));
   const nodes = forest.feature.length;
@@ -70,7 +69,7 @@ export function buildShapTables(model: GbdtModel, playerOf: (feature: number) =>
   const ratio = (parent: number, child: number): number => (forest.cover[parent]! > 0 ? forest.cover[child]! / forest.cover[parent]! : 0);
 
   const splitNodes: number[] = [];
-  const edges = { target: [] as number[], source: [] as number[], split: [] as number[], side: [] as number[], set: [] as number[], clear: [] as number[] };
+  const edges = { source: [] as number[], split: [] as number[], side: [] as number[], bit: [] as number[] };
   let maskSlots = 1;
   const plans: BlockPlan[] = [];
   let entries = 0;
@@ -157,17 +156,14 @@ export function buildShapTables(model: GbdtModel, playerOf: (feature: number) =>
     const s = splitNodes.push(node) - 1;
     const g = playerOf(forest.feature[node]!);
     const known = slotPlayers.indexOf(g);
-    const bit = 2 ** (known < 0 ? slotPlayers.length : known);
+    const bit = (known < 0 ? slotPlayers.length : known) * 2 + (known < 0 ? 1 : 0);
     for (let side = 0; side < 2; side++) {
       const child = side === 0 ? forest.left[node]! : forest.right[node]!;
       const slot = maskSlots++;
-      edges.target.push(slot);
       edges.source.push(maskSlot);
       edges.split.push(s);
       edges.side.push(side);
-      // A player's first split sets its bit on the followed side; any split clears it on the other.
-      edges.set.push(known < 0 ? bit | 0 : 0);
-      edges.clear.push(bit | 0);
+      edges.bit.push(bit);
       const r = ratio(node, child);
       if (known < 0) {
         slotPlayers.push(g);
@@ -211,18 +207,17 @@ export function buildShapTables(model: GbdtModel, playerOf: (feature: number) =>
     categoricalFeature: Int32Array.from(categorical, (s) => forest.feature[splitNodes[s]!]!),
     categoricalOffset: Int32Array.from(categorical, (s) => forest.categoryOffset[splitNodes[s]!]!),
     maskSlots,
-    maskTarget: Int32Array.from(edges.target),
     maskSource: Int32Array.from(edges.source),
-    maskSplit: Int32Array.from(edges.split, (s) => renumber[s]!),
-    maskSide: Int32Array.from(edges.side),
-    maskSet: Int32Array.from(edges.set),
-    maskClear: Int32Array.from(edges.clear),
+    maskSplitSide: Int32Array.from(edges.split, (s, e) => renumber[s]! * 2 + edges.side[e]!),
+    maskBit: Int32Array.from(edges.bit),
   };
   if (entries > options.maxTableEntries) return { ...base, table: null, groups: [] };
 
   // The tables: for each root pattern m and directions c, the sum of the block's leaves'
   // contributions, each as treeShap computes it at a leaf.
-  const table = new Float64Array(entries);
+  // Each block is summed in float64, then stored at the table's precision.
+  const table = options.precision === 'float32' ? new Float32Array(entries) : new Float64Array(entries);
+  const block = new Float64Array(plans.reduce((most, plan) => Math.max(most, plan.entries), 0));
   const offsets: number[] = [];
   const path = new PathBuffer(widest + 1);
   const own = new Float64Array(widest * 2 ** widest);
@@ -231,11 +226,13 @@ export function buildShapTables(model: GbdtModel, playerOf: (feature: number) =>
   let at = 0;
   for (const plan of plans) {
     offsets.push(at);
+    block.fill(0, 0, plan.entries);
     for (const leaf of plan.leaves) {
       leafTable(path, leaf.zeros, leaf.value, own);
       leafPatterns(leaf.steps, plan.splits.length, keep, set);
-      addLeaf(table, at, plan.pathPlayers, plan.splits.length, plan.players.length, own, Int32Array.from(leaf.slots), keep, set);
+      addLeaf(block, plan.pathPlayers, plan.splits.length, plan.players.length, own, leaf.slots, keep, set);
     }
+    table.set(block.subarray(0, plan.entries), at);
     at += plan.entries;
   }
 
@@ -267,13 +264,22 @@ export function buildShapTables(model: GbdtModel, playerOf: (feature: number) =>
   return { ...base, table, groups };
 }
 
-/** A leaf's contributions for every pattern over its u players (own[pattern · u + j]), as treeShap computes them at a leaf. */
+/**
+ * A leaf's contributions for every pattern over its u players (own[pattern · u + j]), as treeShap
+ * computes them at a leaf: player j's is (bit j − z_j) · value · the permutation weight of the
+ * path without j, which does not depend on bit j, so one unwinding serves both patterns.
+ */
 function leafTable(path: PathBuffer, zeros: readonly number[], value: number, own: Float64Array): void {
   const u = zeros.length;
-  for (let pattern = 0; pattern < 1 << u; pattern++) {
+  for (let pattern = 0; pattern < (1 << u) - 1; pattern++) {
     extendPath(path, 0, 0, 1, 1, -1);
     for (let j = 0; j < u; j++) extendPath(path, 0, j + 1, zeros[j]!, (pattern >> j) & 1, j);
-    for (let j = 0; j < u; j++) own[pattern * u + j] = unwoundPathSum(path, 0, u, j + 1) * (((pattern >> j) & 1) - zeros[j]!) * value;
+    for (let j = 0; j < u; j++) {
+      if ((pattern >> j) & 1) continue;
+      const weight = unwoundPathSum(path, 0, u, j + 1) * value;
+      own[pattern * u + j] = -zeros[j]! * weight;
+      own[(pattern | (1 << j)) * u + j] = (1 - zeros[j]!) * weight;
+    }
   }
 }
 
@@ -299,12 +305,12 @@ function leafPatterns(steps: readonly Step[], k: number, keep: Int32Array, set: 
 }
 
 /** Adds a leaf's contributions (own, over its slots) to every row (m, c) of its block's table. */
-function addLeaf(table: Float64Array, at: number, pathPlayers: number, k: number, width: number, own: Float64Array, slots: Int32Array, keep: Int32Array, set: Int32Array): void {
+function addLeaf(block: Float64Array, pathPlayers: number, k: number, width: number, own: Float64Array, slots: readonly number[], keep: Int32Array, set: Int32Array): void {
   const u = slots.length;
-  for (let m = 0, row = at; m < 1 << pathPlayers; m++) {
+  for (let m = 0, row = 0; m < 1 << pathPlayers; m++) {
     for (let c = 0; c < 1 << k; c++, row += width) {
       const from = ((m & keep[c]!) | set[c]!) * u;
-      for (let j = 0; j < u; j++) table[row + slots[j]!]! += own[from + j]!;
+      for (let j = 0; j < u; j++) block[row + slots[j]!]! += own[from + j]!;
     }
   }
 }

@@ -38,12 +38,13 @@ export class TreeShapExplainer {
   private readonly dir: Int32Array;
   private readonly mask: Int32Array;
   private readonly rowAt: Int32Array;
+  private readonly rowEnd: Int32Array;
   private touched = 0;
 
   /**
    * `precision: 'float32'` halves the tables (fewer cache misses per row); a contribution then
    * carries a rounding error of about 1e-7 of the largest in its table row. `blockLeaves` (≤ 8,
-   * default 8) and `blockGrowth` (default 2: a block's table at most twice its leaves' apart)
+   * default 8) and `blockGrowth` (default 3: a block's table at most 3 times its leaves' apart)
    * trade table size against reads per explanation.
    */
   constructor(private readonly model: GbdtModel, options: { groups?: ArrayLike<number>; maxTableEntries?: number; precision?: 'float64' | 'float32'; blockLeaves?: number; blockGrowth?: number } = {}) {
@@ -58,14 +59,16 @@ export class TreeShapExplainer {
     this.t = buildShapTables(model, player ? (f) => player[f]! : (f) => f, {
       maxTableEntries: options.maxTableEntries ?? 8_000_000,
       blockLeaves: options.blockLeaves ?? MAX_BLOCK_LEAVES,
-      blockGrowth: options.blockGrowth ?? 2,
+      blockGrowth: options.blockGrowth ?? 3,
+      precision: options.precision ?? 'float64',
     });
-    const table = this.t.table;
-    this.table = table && options.precision === 'float32' ? Float32Array.from(table) : table;
+    this.table = this.t.table;
     this.rank = new Int32Array(2 * model.numFeatures);
     this.dir = new Int32Array(this.t.numericSplits + this.t.categoricalFeature.length);
     this.mask = new Int32Array(this.t.maskSlots);
-    this.rowAt = new Int32Array(this.t.blocks);
+    const rows = this.t.groups.reduce((sum, g) => sum + g.maskSlot.length, 0);
+    this.rowAt = new Int32Array(rows);
+    this.rowEnd = new Int32Array(rows);
   }
 
   /** Whether the tables were built (false: explain falls back to treeShap). */
@@ -92,9 +95,8 @@ export class TreeShapExplainer {
     this.directions(row, model.categoryBins(row), model.forest.categoryBits);
     this.patterns();
     const groups = this.t.groups;
-    let touched = 0;
-    for (const g of groups) touched += this.locate(g.u, g.k, g.first, g.maskSlot, g.splits, g.offset, table);
-    this.touched = touched;
+    for (const g of groups) this.locate(g.u, g.k, g.first, g.maskSlot, g.splits, g.offset);
+    this.touched = this.touch(table);
     for (const g of groups) this.addRows(g.u, g.first, g.maskSlot.length, g.players, table, values);
     return { baseValue: expectedValue(model), values };
   }
@@ -132,36 +134,47 @@ export class TreeShapExplainer {
     }
   }
 
-  /** Each edge's pattern from its parent's: followed ? parent | set : parent & ~clear (slot 0, the roots', stays 0). */
+  /** Each edge's pattern from its parent's: followed ? parent | set : parent & ~bit (pattern 0, the roots', stays 0). */
   private patterns(): void {
-    const { maskTarget: target, maskSource: source, maskSplit: split, maskSide: side, maskSet: set, maskClear: clear } = this.t;
+    const { maskSource: source, maskSplitSide: splitSide, maskBit: bits } = this.t;
     const { mask, dir } = this;
-    const n = target.length;
+    const n = source.length;
     for (let e = 0; e < n; e++) {
       const m = mask[source[e]!]!;
+      const a = splitSide[e]!;
+      const b = bits[e]!;
+      const bit = 1 << (b >> 1);
+      const set = (b & 1) << (b >> 1);
       // All ones when the row takes this edge (dir 1 = left, side 0 = left).
-      const followed = -(dir[split[e]!]! ^ side[e]!);
-      mask[target[e]!] = ((m | set[e]!) & followed) | (m & ~clear[e]! & ~followed);
+      const followed = -(dir[a >> 1]! ^ (a & 1));
+      mask[e + 1] = ((m | set) & followed) | (m & ~bit & ~followed);
     }
   }
 
-  /**
-   * Where each block's table row starts, touching its first and last number: these reads do not
-   * depend on each other, so the CPU overlaps their cache misses, and addRows then finds the rows
-   * in cache. (Returns their sum so that the reads stay.)
-   */
-  private locate(u: number, k: number, first: number, maskSlot: Int32Array, splits: Int32Array, offset: Int32Array, table: Float32Array | Float64Array): number {
-    const { mask, dir, rowAt } = this;
+  /** Where each block's table row starts. */
+  private locate(u: number, k: number, first: number, maskSlot: Int32Array, splits: Int32Array, offset: Int32Array): void {
+    const { mask, dir, rowAt, rowEnd } = this;
     const n = maskSlot.length;
-    let touched = 0;
     for (let b = 0; b < n; b++) {
       let c = mask[maskSlot[b]!]!;
       for (let j = 0, s = b * k; j < k; j++, s++) c = (c << 1) | dir[splits[s]!]!;
       const at = offset[b]! + c * u;
       rowAt[first + b] = at;
-      touched += table[at]! + table[at + u - 1]!;
+      rowEnd[first + b] = at + u - 1;
     }
-    return touched;
+  }
+
+  /**
+   * Reads the first and last number of every row: a loop this small keeps many independent reads in
+   * flight, so their cache misses overlap, and addRows then finds the rows in cache. (Returns
+   * their sum so that the reads stay.)
+   */
+  private touch(table: Float32Array | Float64Array): number {
+    const { rowAt, rowEnd } = this;
+    const n = rowAt.length;
+    let sum = 0;
+    for (let b = 0; b < n; b++) sum += table[rowAt[b]!]! + table[rowEnd[b]!]!;
+    return sum;
   }
 
   private addRows(u: number, first: number, n: number, players: Int32Array, table: Float32Array | Float64Array, values: Float64Array): void {
