@@ -215,27 +215,6 @@ export function buildShapTables(model: GbdtModel, playerOf: (feature: number) =>
 
   // The tables: for each root pattern m and directions c, the sum of the block's leaves'
   // contributions, each as treeShap computes it at a leaf.
-  // Each block is summed in float64, then stored at the table's precision.
-  const table = options.precision === 'float32' ? new Float32Array(entries) : new Float64Array(entries);
-  const block = new Float64Array(plans.reduce((most, plan) => Math.max(most, plan.entries), 0));
-  const offsets: number[] = [];
-  const path = new PathBuffer(widest + 1);
-  const own = new Float64Array(widest * 2 ** widest);
-  const keep = new Int32Array(2 ** (blockLeaves - 1));
-  const set = new Int32Array(2 ** (blockLeaves - 1));
-  let at = 0;
-  for (const plan of plans) {
-    offsets.push(at);
-    block.fill(0, 0, plan.entries);
-    for (const leaf of plan.leaves) {
-      leafTable(path, leaf.zeros, leaf.value, own);
-      leafPatterns(leaf.steps, plan.splits.length, keep, set);
-      addLeaf(block, plan.pathPlayers, plan.splits.length, plan.players.length, own, leaf.slots, keep, set);
-    }
-    table.set(block.subarray(0, plan.entries), at);
-    at += plan.entries;
-  }
-
   // Blocks grouped by players and splits (fixed inner loops); blocks without players add nothing.
   const byShape = new Map<number, number[]>();
   plans.forEach((plan, b) => {
@@ -245,9 +224,21 @@ export function buildShapTables(model: GbdtModel, playerOf: (feature: number) =>
     if (list) list.push(b);
     else byShape.set(key, [b]);
   });
+  const shapes = [...byShape.entries()].sort((a, b) => a[0] - b[0]);
+
+  // The tables, laid out in the order an explanation reads them (group by group), so that
+  // consecutive reads stay within a few pages. Each block is summed in float64, then stored
+  // at the table's precision.
+  const table = options.precision === 'float32' ? new Float32Array(entries) : new Float64Array(entries);
+  const block = new Float64Array(plans.reduce((most, plan) => Math.max(most, plan.entries), 0));
+  const path = new PathBuffer(widest + 1);
+  const own = new Float64Array(widest * 2 ** widest);
+  const keep = new Int32Array(2 ** (blockLeaves - 1));
+  const set = new Int32Array(2 ** (blockLeaves - 1));
   const groups: ShapTables['groups'][number][] = [];
+  let at = 0;
   let first = 0;
-  for (const [key, list] of [...byShape.entries()].sort((a, b) => a[0] - b[0])) {
+  for (const [key, list] of shapes) {
     const u = Math.floor(key / 64);
     const k = key % 64;
     const group = { u, k, first, maskSlot: new Int32Array(list.length), splits: new Int32Array(list.length * k), offset: new Int32Array(list.length), players: new Int32Array(list.length * u) };
@@ -255,8 +246,16 @@ export function buildShapTables(model: GbdtModel, playerOf: (feature: number) =>
       const plan = plans[b]!;
       group.maskSlot[i] = plan.maskSlot;
       blockSplits[b]!.forEach((s, j) => (group.splits[i * k + j] = renumber[s]!));
-      group.offset[i] = offsets[b]!;
       plan.players.forEach((p, j) => (group.players[i * u + j] = p));
+      group.offset[i] = at;
+      block.fill(0, 0, plan.entries);
+      for (const leaf of plan.leaves) {
+        leafTable(path, leaf.zeros, leaf.value, own);
+        leafPatterns(leaf.steps, k, keep, set);
+        addLeaf(block, plan.pathPlayers, k, u, own, leaf.slots, keep, set);
+      }
+      table.set(block.subarray(0, plan.entries), at);
+      at += plan.entries;
     });
     groups.push(group);
     first += list.length;

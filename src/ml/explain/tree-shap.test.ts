@@ -149,6 +149,14 @@ describe('TreeSHAP', () => {
 
   it('falls back to the path algorithm beyond the table budget, and checks its input', () => {
     const { model, rows } = randomModel(6, 6, 10);
+    // Over budget with blocks of up to 3x their leaves' tables: blocks no larger than their leaves'.
+    const lean = new TreeShapExplainer(model, { blockGrowth: 1 });
+    const wide = new TreeShapExplainer(model, { blockGrowth: 3 });
+    expect(wide.tableEntries).toBeGreaterThan(lean.tableEntries);
+    const held = new TreeShapExplainer(model, { blockGrowth: 3, maxTableEntries: lean.tableEntries });
+    expect(held.tabulated).toBe(true);
+    expect(held.tableEntries).toBe(lean.tableEntries);
+    expect(held.explain(rows[1]!).values).toEqual(lean.explain(rows[1]!).values);
     const small = new TreeShapExplainer(model, { maxTableEntries: 10 });
     expect(small.tabulated).toBe(false);
     expect(small.tableEntries).toBe(0);

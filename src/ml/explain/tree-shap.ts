@@ -45,7 +45,9 @@ export class TreeShapExplainer {
    * `precision: 'float32'` halves the tables (fewer cache misses per row); a contribution then
    * carries a rounding error of about 1e-7 of the largest in its table row. `blockLeaves` (≤ 8,
    * default 8) and `blockGrowth` (default 3: a block's table at most 3 times its leaves' apart)
-   * trade table size against reads per explanation.
+   * trade table size against reads per explanation; when the tables would exceed
+   * `maxTableEntries` (8 M), blocks are held to their leaves' size, and beyond that too `explain`
+   * falls back to treeShap.
    */
   constructor(private readonly model: GbdtModel, options: { groups?: ArrayLike<number>; maxTableEntries?: number; precision?: 'float64' | 'float32'; blockLeaves?: number; blockGrowth?: number } = {}) {
     const groups = options.groups;
@@ -56,12 +58,18 @@ export class TreeShapExplainer {
     const player = groups ? Int32Array.from(groups) : null;
     this.player = player;
     this.players = groups ? Math.max(0, ...Array.from(groups)) + 1 : model.numFeatures;
-    this.t = buildShapTables(model, player ? (f) => player[f]! : (f) => f, {
-      maxTableEntries: options.maxTableEntries ?? 8_000_000,
-      blockLeaves: options.blockLeaves ?? MAX_BLOCK_LEAVES,
-      blockGrowth: options.blockGrowth ?? 3,
-      precision: options.precision ?? 'float64',
-    });
+    const build = (blockGrowth: number): ShapTables =>
+      buildShapTables(model, player ? (f) => player[f]! : (f) => f, {
+        maxTableEntries: options.maxTableEntries ?? 8_000_000,
+        blockLeaves: options.blockLeaves ?? MAX_BLOCK_LEAVES,
+        blockGrowth,
+        precision: options.precision ?? 'float64',
+      });
+    const growth = options.blockGrowth ?? 3;
+    let tables = build(growth);
+    // Over budget: blocks no larger than their leaves' tables apart (at most the per-leaf tables' size).
+    if (!tables.table && growth > 1) tables = build(1);
+    this.t = tables;
     this.table = this.t.table;
     this.rank = new Int32Array(2 * model.numFeatures);
     this.dir = new Int32Array(this.t.numericSplits + this.t.categoricalFeature.length);
