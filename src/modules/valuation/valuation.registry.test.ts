@@ -6,6 +6,7 @@ import { createRng } from '../../ml/index.js';
 import { createOrganization, createTestDomus, signUp, type TestDomus } from '../../../test/support/harness';
 import { createValuationModule, type ValuationModule } from './index';
 import { soldRecords } from './valuation.test-support';
+import { explainerReady } from './avm/valuate.js';
 
 describe('model registry across nodes', () => {
   let domus: TestDomus;
@@ -29,6 +30,8 @@ describe('model registry across nodes', () => {
     // The demo's sold listings span less than three years: no outlook from their own index, and the registry says why.
     expect(first.metrics?.outlook).toMatch(/^none: the sales span \d+ complete quarters?; an outlook from them needs 12/);
     expect((await nodeB.registry.active()).row.version).toBe(first.version);
+    // The other node built the model's explanation tables when it loaded it, before serving.
+    expect(explainerReady(nodeB.registry.loaded!.avm)).toBe(true);
     const second = await domus.modules.valuation.service.trainFromListings({ activate: false });
     // Same sold listings, same fingerprint; a new version all the same.
     expect(second.fingerprint).toBe(first.fingerprint);

@@ -19,7 +19,7 @@ import { parseAvm, serializeAvm } from './avm/format.js';
 import { trainAvm, type Avm } from './avm/model.js';
 import { outlookAsOf, salesOutlook, type QuarterlyPoint } from './avm/outlook.js';
 import { fingerprintSales, SalesInputError, selectSales, type SalesTable } from './avm/sales.js';
-import { valueSubject } from './avm/valuate.js';
+import { prepareExplainer, valueSubject } from './avm/valuate.js';
 import { valuationErrors } from './valuation.errors';
 import type { ModelRow, ValuationRepository } from './valuation.repository';
 
@@ -90,6 +90,8 @@ export class ModelRegistry {
       const file = await this.deps.files.get(row.file_key);
       if (!file) throw new Error(`valuation model ${row.version} has no file at ${row.file_key}`);
       const avm = parseAvm((await streamToBuffer(file.body)).toString('utf8'));
+      // The explanation's tables are built before the model serves, not by its first valuation.
+      prepareExplainer(avm);
       this.deps.logger.info({ modelId, version: row.version }, 'valuation model loaded');
       return { row: { ...row, active: true }, avm };
     })();

@@ -160,6 +160,20 @@ function explain(avm: Avm, row: Float64Array, encoded: Float64Array, subject: Va
 
 const explainers = new WeakMap<GbdtModel, TreeShapExplainer>();
 
+/**
+ * Builds the model's explainer now (a few hundred ms, once per model) instead of on its first
+ * explained valuation: the registry calls it when it loads a model, before the model serves, so
+ * no valuation request pays for it. Returns whether the explainer is ready.
+ */
+export function prepareExplainer(avm: Avm): boolean {
+  return explainerOf(avm.parts.gbdt, avm.parts.table.columns.length) !== null;
+}
+
+/** Whether the model's explainer is built. */
+export function explainerReady(avm: Avm): boolean {
+  return explainers.has(avm.parts.gbdt);
+}
+
 /** The model's explainer, built on its first explanation (a few hundred ms) and kept with the model. */
 function explainerOf(gbdt: GbdtModel, columns: number): TreeShapExplainer {
   let explainer = explainers.get(gbdt);
