@@ -52,6 +52,30 @@ describe('the compute thread', () => {
     setComputeThread(true);
   });
 
+  it('answers without blocking the caller, whose event loop keeps running meanwhile', async () => {
+    setComputeThread(true);
+    expect(await startComputeThread()).toBe(true);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      const task = offer(fixture, 'busySum', busySum, { n: 1_000_000, rounds: 300 });
+      const answer = await task.resultAsync();
+      expect(task.source).toBe('thread');
+      expect(answer.sum).toBe(busySum({ n: 1_000_000, rounds: 1 }).value.sum * 300);
+      // The loop ran timers while the thread computed.
+      expect(ticks).toBeGreaterThan(3);
+      const failing = offer(fixture, 'fails', fails, 'bad input');
+      await expect(failing.resultAsync()).rejects.toThrow(/the compute thread failed: bad input/);
+    } finally {
+      clearInterval(timer);
+    }
+    setComputeThread(false);
+    const local = offer(fixture, 'busySum', busySum, { n: 10, rounds: 1 });
+    expect((await local.resultAsync()).sum).toBe(busySum({ n: 10, rounds: 1 }).value.sum);
+    expect(local.source).toBe('caller');
+    setComputeThread(true);
+  });
+
   // Last: it leaves the thread given up for the rest of this file's process.
   it('gives up on a thread that never answers: the caller computes the task and offers no more work', async () => {
     setComputeThread(true);

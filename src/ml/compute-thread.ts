@@ -114,6 +114,45 @@ export class OfferedTask<R> {
     return claim === CLAIM_WORKER ? 'thread' : claim === CLAIM_CALLER ? 'caller' : 'nobody';
   }
 
+  /**
+   * The answer without blocking: for a caller that has nothing else to do but must keep its
+   * event loop serving (a training run as a background job). The task is left to the thread —
+   * not taken back — and awaited on its port; without a thread, or if the thread dies before
+   * answering (its 'exit' event arrives, the loop being free), the task runs here.
+   */
+  async resultAsync(): Promise<R> {
+    if (this.done) return this.value!;
+    this.done = true;
+    const { flag, port } = this;
+    const worker = state?.worker ?? null;
+    if (!flag || !port || !worker || state?.failed) {
+      port?.close();
+      computeThreadStats.byCaller++;
+      this.value = this.local();
+      return this.value;
+    }
+    type Answer = { ok: true; value: R } | { ok: false; error: string };
+    const answer = await new Promise<Answer | null>((resolve) => {
+      const onExit = () => resolve(null);
+      worker.once('exit', onExit);
+      port.once('message', (message: Answer) => {
+        worker.off('exit', onExit);
+        resolve(message);
+      });
+    });
+    port.close();
+    if (!answer) {
+      computeThreadStats.byCaller++;
+      this.value = this.local();
+      return this.value;
+    }
+    if (!answer.ok) throw new Error(`the compute thread failed: ${answer.error}`);
+    this.source = 'thread';
+    computeThreadStats.byThread++;
+    this.value = answer.value;
+    return this.value;
+  }
+
   result(): R {
     if (this.done) return this.value!;
     this.done = true;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRng } from '../../ml/index.js';
+import { computeThreadStats, createRng } from '../../ml/index.js';
 import { createOrganization, createTestDomus, signUp, type TestDomus } from '../../../test/support/harness';
 import { createValuationModule, type ValuationModule } from './index';
 import { soldRecords } from './valuation.test-support';
@@ -26,7 +26,10 @@ describe('model registry across nodes', () => {
   });
 
   it('records each model with its fingerprint, and another node follows an activation through the bus', async () => {
+    const byThread = computeThreadStats.byThread;
     const first = await domus.modules.valuation.service.trainFromListings({ activate: true });
+    // The training ran on the compute thread, off this node's event loop.
+    expect(computeThreadStats.byThread).toBe(byThread + 1);
     // The demo's sold listings span less than three years: no outlook from their own index, and the registry says why.
     expect(first.metrics?.outlook).toMatch(/^none: the sales span \d+ complete quarters?; an outlook from them needs 12/);
     expect((await nodeB.registry.active()).row.version).toBe(first.version);

@@ -15,11 +15,14 @@ import type { EventBus } from '../../platform/events';
 import type { FileStore } from '../../platform/files';
 import { newId } from '../../platform/ids';
 import type { Logger } from '../../platform/logger';
-import { parseAvm, serializeAvm } from './avm/format.js';
-import { trainAvm, type Avm } from './avm/model.js';
-import { outlookAsOf, salesOutlook, type QuarterlyPoint } from './avm/outlook.js';
-import { fingerprintSales, SalesInputError, selectSales, type SalesTable } from './avm/sales.js';
-import { prepareExplainer, valueSubject } from './avm/valuate.js';
+import { offer } from '../../ml/index.js';
+import { parseAvm } from './avm/format.js';
+import { MEASURE_MODULE, TEST_FRACTION, trainAndMeasureTask, type OutlookIndex } from './avm/measure.js';
+import type { Avm } from './avm/model.js';
+import { fingerprintSales, SalesInputError, type SalesTable } from './avm/sales.js';
+import { prepareExplainer } from './avm/valuate.js';
+
+export { trainAndMeasure, type OutlookIndex } from './avm/measure.js';
 import { valuationErrors } from './valuation.errors';
 import type { ModelRow, ValuationRepository } from './valuation.repository';
 
@@ -43,7 +46,6 @@ export interface TrainingSource {
 }
 
 /** Share of sales, the latest by date, held out to measure a registry model (never trained on). */
-const TEST_FRACTION = 0.1;
 const RECHECK_MS = 30_000;
 
 export class ModelRegistry {
@@ -129,9 +131,14 @@ export class ModelRegistry {
       activated_at: null,
     });
     try {
-      const { avm, metrics } = trainAndMeasure(table, options.seed ?? 42, options.outlookIndex);
+      // Off the event loop: the training runs on the compute thread (src/ml/compute-thread.ts)
+      // while this node goes on serving; without one it runs here.
+      const job = { table, seed: options.seed ?? 42, ...(options.outlookIndex ? { outlookIndex: options.outlookIndex } : {}) };
+      const outcome = await offer(MEASURE_MODULE, 'trainAndMeasureTask', trainAndMeasureTask, job).resultAsync();
+      if (!outcome.ok) throw outcome.input ? new SalesInputError(outcome.message) : new Error(outcome.message);
+      const { model, metrics } = outcome;
       const fileKey = `valuation/models/${row.id}.json`;
-      await this.deps.files.put(fileKey, Buffer.from(serializeAvm(avm), 'utf8'), 'application/json');
+      await this.deps.files.put(fileKey, Buffer.from(model, 'utf8'), 'application/json');
       const changes = { status: 'ready' as const, metrics, file_key: fileKey, trained_at: clock.now() };
       await repository.updateModel(row.id, changes);
       return { ...row, ...changes };
@@ -158,72 +165,6 @@ export class ModelRegistry {
     });
     return (await this.deps.repository.findModel(modelId))!;
   }
-}
-
-/** A quarterly, not seasonally adjusted price index of the sales' market, for the AVM's outlook (avm/outlook.ts). */
-export interface OutlookIndex {
-  readonly points: readonly QuarterlyPoint[];
-  /** What it is, e.g. "FHFA HPI, WA, not seasonally adjusted". */
-  readonly source: string;
-}
-
-/**
- * Trains on all but the latest 10% of sales and measures on those (what the registry records).
- * With an index, the model gets the outlook it could have had when its last training sale was
- * made: the quarters published by then, forecast a year on; without one, the outlook of the
- * training sales' own quarterly index (salesOutlook) where they span three years.
- */
-export function trainAndMeasure(table: SalesTable, seed: number, outlookIndex?: OutlookIndex): { avm: Avm; metrics: Record<string, number | string> } {
-  const n = table.price.length;
-  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (table.soldAt[a]! - table.soldAt[b]!) || a - b);
-  const testSize = Math.max(1, Math.round(n * TEST_FRACTION));
-  const train = selectSales(table, order.slice(0, n - testSize).sort());
-  const test = selectSales(table, order.slice(n - testSize).sort());
-  const started = performance.now();
-  const lastSale = train.soldAt.reduce((a, b) => Math.max(a, b), -Infinity);
-  let outlook = outlookIndex ? outlookAsOf(outlookIndex.points, lastSale, outlookIndex.source) : null;
-  if (outlookIndex && !outlook) throw new SalesInputError(`The index has fewer than 12 quarters published before the last training sale (${new Date(lastSale).toISOString().slice(0, 10)}); the outlook needs three years.`);
-  // Without an outside index (the platform's own sold listings), the sales' own quarterly index
-  // where they span three years; otherwise no outlook, and the registry says why.
-  let outlookNote: string;
-  if (outlook) {
-    outlookNote = outlook.source;
-  } else {
-    const own = salesOutlook(train, lastSale);
-    outlook = own.outlook;
-    outlookNote = own.outlook ? own.outlook.source : `none: ${own.reason}`;
-  }
-  const avm = trainAvm(train, { seed, calibration: 'time', ...(outlook ? { outlook } : {}) });
-  const trainSeconds = (performance.now() - started) / 1000;
-  const errors: number[] = [];
-  let covered = 0;
-  for (let i = 0; i < test.price.length; i++) {
-    const values: Record<string, number | string | null> = {};
-    test.columns.forEach((c, j) => {
-      const v = test.values[j]![i]!;
-      values[c.name] = Number.isNaN(v) ? null : c.kind === 'categorical' ? c.categories![v]! : v;
-    });
-    const valuation = valueSubject(avm, { values, latitude: test.latitude[i]!, longitude: test.longitude[i]!, at: test.soldAt[i]! }, { explain: false });
-    const actual = test.price[i]!;
-    errors.push(Math.abs(valuation.value - actual) / actual);
-    if (actual >= valuation.range.lower && actual <= valuation.range.upper) covered++;
-  }
-  errors.sort((a, b) => a - b);
-  const m = errors.length;
-  return {
-    avm,
-    metrics: {
-      n_train: train.price.length,
-      n_test: m,
-      mdape: m % 2 ? errors[m >> 1]! : (errors[m / 2 - 1]! + errors[m / 2]!) / 2,
-      mape: errors.reduce((s, e) => s + e, 0) / m,
-      within10: errors.filter((e) => e <= 0.1).length / m,
-      coverage80: covered / m,
-      blend_beta: avm.parts.blend.beta,
-      outlook: outlookNote,
-      train_seconds: trainSeconds,
-    },
-  };
 }
 
 async function streamToBuffer(stream: Readable): Promise<Buffer> {
