@@ -55,9 +55,6 @@ export function setComputeThread(on: boolean): void {
   enabled = on && typeof SharedArrayBuffer !== 'undefined';
 }
 
-export function computeThreadEnabled(): boolean {
-  return enabled;
-}
 
 function thread(): Worker | null {
   if (!enabled) return null;
@@ -125,50 +122,30 @@ export class OfferedTask<R> {
     this.done = true;
     const { flag, port } = this;
     const worker = state?.worker ?? null;
-    if (!flag || !port || !worker || state?.failed) {
-      port?.close();
-      computeThreadStats.byCaller++;
-      this.value = this.local();
-      return this.value;
-    }
-    type Answer = { ok: true; value: R } | { ok: false; error: string };
-    const answer = await new Promise<Answer | null>((resolve) => {
+    if (!flag || !port || !worker || state?.failed) return this.runHere();
+    const answer = await new Promise<Answer<R> | null>((resolve) => {
       const onExit = () => resolve(null);
       worker.once('exit', onExit);
-      port.once('message', (message: Answer) => {
+      port.once('message', (message: Answer<R>) => {
         worker.off('exit', onExit);
         resolve(message);
       });
     });
     port.close();
-    if (!answer) {
-      computeThreadStats.byCaller++;
-      this.value = this.local();
-      return this.value;
-    }
-    if (!answer.ok) throw new Error(`the compute thread failed: ${answer.error}`);
-    this.source = 'thread';
-    computeThreadStats.byThread++;
-    this.value = answer.value;
-    return this.value;
+    return answer ? this.settle(answer) : this.runHere();
   }
 
   result(): R {
     if (this.done) return this.value!;
     this.done = true;
     const { flag, port } = this;
-    if (!flag || !port || Atomics.compareExchange(flag, 1, 0, CLAIM_CALLER) === 0) {
-      port?.close();
-      computeThreadStats.byCaller++;
-      this.value = this.local();
-      return this.value;
-    }
+    if (!flag || !port || Atomics.compareExchange(flag, 1, 0, CLAIM_CALLER) === 0) return this.runHere();
     // A thread that dies mid-task (its heap exhausted) cannot say so, and its 'exit' event needs
     // the event loop this wait blocks: after a deadline — ten times as long as the caller took
     // for its own share since the offer, at least 30 s — the caller gives up on the thread (it
     // is not offered work again) and computes the task itself.
     const deadline = performance.now() + Math.max(MIN_DEADLINE_MS, 10 * (performance.now() - this.offeredAt));
-    let message: { message: { ok: true; value: R } | { ok: false; error: string } } | undefined;
+    let message: { message: Answer<R> } | undefined;
     for (;;) {
       Atomics.wait(flag, 0, 0, 200);
       message = receiveMessageOnPort(port) as typeof message;
@@ -180,19 +157,30 @@ export class OfferedTask<R> {
       }
     }
     port.close();
-    if (!message) {
-      // The thread died (or gave no answer in time): compute the task here.
-      computeThreadStats.byCaller++;
-      this.value = this.local();
-      return this.value;
-    }
-    if (!message.message.ok) throw new Error(`the compute thread failed: ${message.message.error}`);
+    // No message: the thread died (or gave no answer in time), so the task runs here.
+    return message ? this.settle(message.message) : this.runHere();
+  }
+
+  /** The task computed on this thread (taken back, no thread, or the thread gone). */
+  private runHere(): R {
+    this.port?.close();
+    computeThreadStats.byCaller++;
+    this.value = this.local();
+    return this.value;
+  }
+
+  /** The thread's answer: its value, or its error thrown here. */
+  private settle(answer: Answer<R>): R {
+    if (!answer.ok) throw new Error(`the compute thread failed: ${answer.error}`);
     this.source = 'thread';
     computeThreadStats.byThread++;
-    this.value = message.message.value;
+    this.value = answer.value;
     return this.value;
   }
 }
+
+/** What the thread posts for a task. */
+type Answer<R> = { ok: true; value: R } | { ok: false; error: string };
 
 /**
  * Offers `fn(argument)` (the export `name` of `module`, which `fn` must be) to the compute

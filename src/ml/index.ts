@@ -3,7 +3,7 @@
  * build on these; nothing here knows about properties beyond what a docstring says.
  */
 export * from './gbdt/index.js';
-export { offer, setComputeThread, setComputeThreadDeadline, computeThreadEnabled, computeThreadStats, startComputeThread, OfferedTask, type ComputeFunction } from './compute-thread.js';
+export { offer, setComputeThread, setComputeThreadDeadline, computeThreadStats, startComputeThread, OfferedTask, type ComputeFunction } from './compute-thread.js';
 export { treeShap, expectedValue, TreeShapExplainer, type ShapExplanation } from './explain/tree-shap.js';
 export * from './metrics.js';
 export { SplitConformal, type ConformalInterval, type ConformalCalibrationInput, type SplitConformalJson } from './conformal.js';

@@ -3,7 +3,9 @@ import { computeThreadStats, setComputeThread, startComputeThread } from '../com
 import { createMatrix, type Matrix } from '../matrix.js';
 import { createRng } from '../random.js';
 import { averageModels, trainAveraged } from './ensemble.js';
-import { serializeModel, trainGbdt, treeShapOf } from './ensemble.test-support.js';
+import { treeShap as treeShapOf } from '../explain/tree-shap.js';
+import { serializeModel } from './format.js';
+import { trainGbdt } from './train.js';
 
 function data(n: number, seed: number): { x: Matrix; y: Float64Array } {
   const rng = createRng(seed);

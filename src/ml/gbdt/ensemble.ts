@@ -128,7 +128,8 @@ export function trainAveraged(x: Matrix, y: ArrayLike<number>, params: readonly 
   const v = options.validation;
   if (v && v.x.cols !== x.cols) throw new RangeError(`the validation set has ${v.x.cols} features, the training set ${x.cols}`);
   const validation = v ? { rows: v.x.rows, values: Float64Array.from(v.x.values), y: Float64Array.from(v.y) } : undefined;
-  const job = (index: number): PartJob => ({ rows: x.rows, cols: x.cols, values: x.values as Float64Array, y: Float64Array.from(y), params: params[index]!, wantFitted, ...(validation ? { validation } : {}) });
+  const target = Float64Array.from(y);
+  const job = (index: number): PartJob => ({ rows: x.rows, cols: x.cols, values: x.values as Float64Array, y: target, params: params[index]!, wantFitted, ...(validation ? { validation } : {}) });
   const share = params.length >= 2 && x.rows >= ENSEMBLE_MIN_ROWS;
   const offered = new Map<number, OfferedTask<PartAnswer>>();
   if (share) for (let index = 1; index < params.length; index += 2) offered.set(index, offer(import.meta.url, 'trainPart', trainPart, job(index)));

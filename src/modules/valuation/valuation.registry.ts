@@ -21,8 +21,6 @@ import { MEASURE_MODULE, TEST_FRACTION, trainAndMeasureTask, type OutlookIndex }
 import type { Avm } from './avm/model.js';
 import { fingerprintSales, SalesInputError, type SalesTable } from './avm/sales.js';
 import { prepareExplainer } from './avm/valuate.js';
-
-export { trainAndMeasure, type OutlookIndex } from './avm/measure.js';
 import { valuationErrors } from './valuation.errors';
 import type { ModelRow, ValuationRepository } from './valuation.repository';
 

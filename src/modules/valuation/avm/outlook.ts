@@ -134,10 +134,7 @@ export function outlookAsOf(points: readonly QuarterlyPoint[], cutoff: number, s
  * be fitted.
  */
 export function salesOutlook(table: SalesTable, cutoff: number, horizon = 4): { outlook: MarketOutlook } | { outlook: null; reason: string } {
-  const quarterOf = (time: number) => {
-    const month = monthOf(time);
-    return Math.floor(month / 3);
-  };
+  const quarterOf = (time: number) => Math.floor(monthOf(time) / 3);
   // Quarters that ended by the cutoff: the cutoff's own quarter is still under way.
   const lastComplete = quarterOf(cutoff) - 1;
   const rows: number[] = [];
@@ -146,9 +143,10 @@ export function salesOutlook(table: SalesTable, cutoff: number, horizon = 4): { 
     if (Number.isFinite(t) && t <= cutoff && quarterOf(t) <= lastComplete && table.price[i]! > 0) rows.push(i);
   }
   if (rows.length === 0) return { outlook: null, reason: 'no sales in a complete quarter before the last training sale' };
-  const firstQuarter = Math.min(...rows.map((i) => quarterOf(table.soldAt[i]!)));
-  const quarters = lastComplete - firstQuarter + 1;
-  if (quarters < 12) return { outlook: null, reason: `the sales span ${quarters} complete quarter${quarters === 1 ? '' : 's'}; an outlook from them needs 12 (three years)` };
+  const quarters = rows.map((i) => quarterOf(table.soldAt[i]!));
+  const firstQuarter = quarters.reduce((a, b) => Math.min(a, b));
+  const span = lastComplete - firstQuarter + 1;
+  if (span < 12) return { outlook: null, reason: `the sales span ${span} complete quarter${span === 1 ? '' : 's'}; an outlook from them needs 12 (three years)` };
   const numeric = table.columns.flatMap((c, j) => (c.kind === 'numeric' ? [j] : []));
   const sizeColumn = table.columns.findIndex((c) => c.name === table.sizeColumn);
   const latitude = rows.reduce((s, i) => s + table.latitude[i]!, 0) / rows.length;
@@ -169,7 +167,7 @@ export function salesOutlook(table: SalesTable, cutoff: number, horizon = 4): { 
   let index;
   try {
     index = hedonicIndex({
-      period: rows.map((i) => quarterOf(table.soldAt[i]!)),
+      period: quarters,
       logPrice: rows.map((i) => Math.log(table.price[i]!)),
       features,
       smoothing: 1,

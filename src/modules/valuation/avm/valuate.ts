@@ -163,10 +163,10 @@ const explainers = new WeakMap<GbdtModel, TreeShapExplainer>();
 /**
  * Builds the model's explainer now (a few hundred ms, once per model) instead of on its first
  * explained valuation: the registry calls it when it loads a model, before the model serves, so
- * no valuation request pays for it. Returns whether the explainer is ready.
+ * no valuation request pays for it.
  */
-export function prepareExplainer(avm: Avm): boolean {
-  return explainerOf(avm.parts.gbdt, avm.parts.table.columns.length) !== null;
+export function prepareExplainer(avm: Avm): void {
+  explainerOf(avm.parts.gbdt, avm.parts.table.columns.length);
 }
 
 /** Whether the model's explainer is built. */
