@@ -54,7 +54,11 @@ describe('trainAveraged', () => {
     const run = () => {
       const fitted = new Float64Array(x.rows);
       const validationPredicted = new Float64Array(valid.x.rows);
-      const model = trainAveraged(x, y, [{ ...params, seed: 7 }, { ...params, seed: 8 }], { fitted, validation: valid, validationPredicted });
+      // `meanwhile` runs once, on this thread, before the answer: by then this thread's model is
+      // trained (its validation predictions are not averaged in yet) and the result not returned.
+      const meanwhileRuns: boolean[] = [];
+      const model = trainAveraged(x, y, [{ ...params, seed: 7 }, { ...params, seed: 8 }], { fitted, validation: valid, validationPredicted, meanwhile: () => meanwhileRuns.push(validationPredicted.every((v) => v === 0)) });
+      expect(meanwhileRuns).toEqual([true]);
       return { model, fitted, validationPredicted };
     };
     setComputeThread(false);

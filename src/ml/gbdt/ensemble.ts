@@ -120,7 +120,8 @@ export const ENSEMBLE_MIN_ROWS = 2000;
  * (compute-thread.ts) while this thread trains the rest; a model the thread has not started by
  * then is trained here. Every model is trained from its own parameters and seed on the same
  * rows, so the result is the same whichever thread trained what. `fitted`, when given, receives
- * the average of the models' in-sample predictions.
+ * the average of the models' in-sample predictions; `meanwhile` runs between this thread's models
+ * and the wait for the thread's.
  */
 export function trainAveraged(x: Matrix, y: ArrayLike<number>, params: readonly Partial<GbdtParams>[], options: AveragedTrainOptions = {}): GbdtModel {
   if (params.length === 0) throw new RangeError('trainAveraged needs at least one parameter set');
@@ -135,6 +136,9 @@ export function trainAveraged(x: Matrix, y: ArrayLike<number>, params: readonly 
   if (share) for (let index = 1; index < params.length; index += 2) offered.set(index, offer(import.meta.url, 'trainPart', trainPart, job(index)));
   const answers: PartAnswer[] = [];
   for (let index = 0; index < params.length; index++) if (!offered.has(index)) answers[index] = trainPart(job(index)).value;
+  // This thread's models are done; while the compute thread may still be training, the caller's
+  // own work that needs no model runs here rather than after the wait.
+  options.meanwhile?.();
   for (const [index, task] of offered) answers[index] = task.result();
   const models = answers.map((a) => new GbdtModel(a.parts));
   if (options.fitted) averageInto(options.fitted, answers.map((a) => a.fitted));
@@ -149,6 +153,11 @@ export interface AveragedTrainOptions {
   readonly validation?: { readonly x: Matrix; readonly y: ArrayLike<number> };
   /** Receives the average of the models' predictions of `validation`: the averaged model's, up to float rounding. */
   readonly validationPredicted?: Float64Array;
+  /**
+   * Work of the caller's that does not need the models, run on the calling thread once its own
+   * models are trained and before it waits for the compute thread's (filling that wait).
+   */
+  readonly meanwhile?: () => void;
 }
 
 /** out = the mean of the parts, or NaN everywhere when a part is missing or was not kept. */

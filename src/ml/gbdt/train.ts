@@ -199,7 +199,6 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
   });
 }
 
-let uniforms = new Float64Array(0);
 let outOfBag = new Uint32Array(0);
 
 /**
@@ -212,24 +211,10 @@ function sampleRows(n: number, fraction: number, rng: Rng, rows: Uint32Array): n
     return n;
   }
   const wanted = Math.max(1, Math.round(n * fraction));
-  if (uniforms.length < n) uniforms = new Float64Array(n);
   if (outOfBag.length < n) outOfBag = new Uint32Array(n);
-  rng.fill(uniforms, n); // the same draws as n calls of rng.next(), without the calls
-  // Branch-free: whether row i is drawn is a coin flip, so a branch on it mispredicts half the time.
-  // rows[chosen] is written for every i and kept only when the row is drawn; the rows left out
-  // go to scratch and then after the drawn ones.
-  let chosen = 0;
-  let left = 0;
-  const last = n - 1;
-  for (let i = 0; i < n; i++) {
-    const take = ((uniforms[i]! * (n - i) < wanted - chosen) as unknown as number) | 0;
-    rows[chosen < last ? chosen : last] = i;
-    outOfBag[left] = i;
-    chosen += take;
-    left += 1 - take;
-  }
-  rows.set(outOfBag.subarray(0, left), chosen);
-  return chosen;
+  rng.select(n, wanted, rows, outOfBag);
+  rows.set(outOfBag.subarray(0, n - wanted), wanted);
+  return wanted;
 }
 
 function sampleFeatures(numFeatures: number, fraction: number, rng: Rng): Int32Array {

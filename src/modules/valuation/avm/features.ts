@@ -108,7 +108,8 @@ export function neighbourFeatures(pool: NeighbourPool, latitude: number, longitu
   };
   for (const k of LEVEL_COUNTS) out[at++] = level(pool.logPrice, foundIndex, found, k);
   for (const k of LEVEL_COUNTS) out[at++] = level(pool.logUnitPrice, foundIndex, found, k);
-  // The same order as comparableOrder, without its objects (this runs for every training sale).
+  // Candidates re-ranked by place and size: distance² = km² + (SIZE_KM · Δ log size)², ties by
+  // row (the comparables' order, model.ts), in scratch arrays (this runs for every training sale).
   const score = scoreScratch;
   const order = orderScratch;
   for (let r = 0; r < found; r++) {
@@ -127,16 +128,6 @@ export function neighbourFeatures(pool: NeighbourPool, latitude: number, longitu
   }
   for (const k of COMPARABLE_COUNTS) out[at++] = level(pool.logUnitPrice, order, found, k);
   out[at] = found >= 50 ? foundKm[49]! : found > 0 ? foundKm[found - 1]! : Number.NaN;
-}
-
-/** Candidates re-ranked by place and size: distance² = km² + (SIZE_KM · Δ log size)². */
-export function comparableOrder(pool: NeighbourPool, found: readonly { index: number; km: number }[], logSize: number): { index: number; km: number; score: number }[] {
-  return found
-    .map((f) => {
-      const ds = Number.isNaN(logSize) || Number.isNaN(pool.logSize[f.index]!) ? 0 : SIZE_KM * (pool.logSize[f.index]! - logSize);
-      return { index: f.index, km: f.km, score: Math.sqrt(f.km * f.km + ds * ds) };
-    })
-    .sort((a, b) => a.score - b.score || a.index - b.index);
 }
 
 /** The names of the GBDT's features, in order. */

@@ -13,7 +13,7 @@
  * holds for exactly these predictions.
  */
 import { createRng, offer, permutation, SpatialIndex, SplitConformal, trainAveraged, type ComputeFunction, type GbdtModel, type GbdtParams } from '../../../ml/index.js';
-import { buildPool, comparableOrder, marketIndexes, sizeValues, featureNames, foldsOf, neighbourFeatureNames, neighbourFeatures, placeAndTime, CANDIDATES, type MarketIndex, type NeighbourPool } from './features.js';
+import { buildPool, marketIndexes, SIZE_KM, sizeValues, featureNames, foldsOf, neighbourFeatureNames, neighbourFeatures, placeAndTime, CANDIDATES, type MarketIndex, type NeighbourPool } from './features.js';
 import { outlookLevel, type MarketOutlook } from './outlook.js';
 import { selectSales, type SalesTable } from './sales.js';
 
@@ -177,12 +177,9 @@ export class Avm {
     return row;
   }
 
-  /** The k comparables of a subject with their weights and residuals. */
-  comparables(latitude: number, longitude: number, size: number, k = this.parts.blend.k): { index: number; km: number; score: number; weight: number }[] {
-    const found = this.pool.index.nearest(latitude, longitude, CANDIDATES);
-    return comparableOrder(this.pool, found, size > 0 ? Math.log(size) : Number.NaN)
-      .slice(0, k)
-      .map((c) => ({ ...c, weight: 1 / (0.25 + c.score) }));
+  /** The k comparables of a subject with their weights. */
+  comparables(latitude: number, longitude: number, size: number, k = this.parts.blend.k): PoolComparable[] {
+    return comparablesIn(this.pool, latitude, longitude, size, k);
   }
 
   /** log value of the blend for a model value, its comparables and the valuation date. */
@@ -203,6 +200,50 @@ export class Avm {
     const name = this.parts.table.sizeColumn;
     return name ? encoded[this.columnIndex.get(name)!]! : Number.NaN;
   }
+}
+
+/** A comparable sale of a pool: its row, distance, place-and-size score and blend weight. */
+export interface PoolComparable {
+  readonly index: number;
+  readonly km: number;
+  readonly score: number;
+  readonly weight: number;
+}
+
+const candidateIndex = new Int32Array(CANDIDATES);
+const candidateKm = new Float64Array(CANDIDATES);
+const candidateScore = new Float64Array(CANDIDATES);
+const candidateOrder = new Int32Array(CANDIDATES);
+
+/**
+ * The k nearest sales of a pool in place and size — distance² = km² + (SIZE_KM · Δ log size)²,
+ * ties by row, the order of the comparables features (features.ts) —
+ * weighted 1 / (0.25 + score). Ranked in scratch arrays; objects only for the k kept (this runs
+ * for every valuation and every calibration sale).
+ */
+function comparablesIn(pool: NeighbourPool, latitude: number, longitude: number, size: number, k: number): PoolComparable[] {
+  const found = pool.index.nearestInto(latitude, longitude, CANDIDATES, candidateIndex, candidateKm);
+  const logSize = size > 0 ? Math.log(size) : Number.NaN;
+  for (let r = 0; r < found; r++) {
+    const index = candidateIndex[r]!;
+    const km = candidateKm[r]!;
+    const ds = Number.isNaN(logSize) || Number.isNaN(pool.logSize[index]!) ? 0 : SIZE_KM * (pool.logSize[index]! - logSize);
+    const score = Math.sqrt(km * km + ds * ds);
+    let j = r - 1;
+    while (j >= 0 && (candidateScore[j]! > score || (candidateScore[j]! === score && candidateIndex[candidateOrder[j]!]! > index))) {
+      candidateScore[j + 1] = candidateScore[j]!;
+      candidateOrder[j + 1] = candidateOrder[j]!;
+      j--;
+    }
+    candidateScore[j + 1] = score;
+    candidateOrder[j + 1] = r;
+  }
+  const kept: PoolComparable[] = [];
+  for (let r = 0; r < Math.min(k, found); r++) {
+    const at = candidateOrder[r]!;
+    kept.push({ index: candidateIndex[at]!, km: candidateKm[at]!, score: candidateScore[r]!, weight: 1 / (0.25 + candidateScore[r]!) });
+  }
+  return kept;
 }
 
 export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm {
@@ -265,62 +306,79 @@ export function trainAvm(table: SalesTable, options: AvmTrainOptions = {}): Avm 
   // The calibration sales' model values come out of the boosting loops too (their bins walk each
   // new tree), not from a second pass over 700 trees.
   const calibrated = new Float64Array(calibration.price.length).fill(Number.NaN);
+  // What needs no trees — the calibration sales' comparables, the served AVM's sales and their
+  // neighbour pool, the domain's ranges and distances — is computed while the compute thread
+  // finishes its forest (trainAveraged's `meanwhile`), not after.
+  const comps: PoolComparable[][] = [];
+  let all!: SalesTable;
+  let allPool!: NeighbourPool;
+  let domain!: Omit<AvmDomain, 'importance'>;
+  const treeless = () => {
+    for (let i = 0; i < calibration.price.length; i++) {
+      comps.push(comparablesIn(pool, calibration.latitude[i]!, calibration.longitude[i]!, calSize ? calSize[i]! : Number.NaN, 20));
+    }
+    all = selectSales(table, Uint32Array.from([...fitRows, ...calibrationRows]));
+    allPool = buildPool(all, market);
+    domain = domainOf(fit, pool);
+  };
   const gbdt = trainAveraged({ rows: fit.price.length, cols, values: x }, logPrice, Array.from({ length: forests }, (_, f) => ({ ...base, seed: seed + f })), {
     fitted,
     validation: { x: { rows: calibration.price.length, cols, values: calX }, y: calLog },
     validationPredicted: calibrated,
+    meanwhile: treeless,
   });
   if (Number.isNaN(fitted[0]!)) fitted.set(gbdt.predictMatrix({ rows: fit.price.length, cols, values: x }));
   phase('trees');
 
-  const draft = new Avm({ table: fit, market, gbdt, fitted, blend: { beta: 0, k: 8 }, conformal: SplitConformal.fromJSON({ coverage: 0.8, quantile: 0, calibrationSize: 0, normalized: false }), domain: domainOf(fit, pool, gbdt, names), calibrationSize: 0 }, pool);
-  // Model values and comparables of the calibration sales, valued at their sale dates.
+  const draft = new Avm({ table: fit, market, gbdt, fitted, blend: { beta: 0, k: 8 }, conformal: SplitConformal.fromJSON({ coverage: 0.8, quantile: 0, calibrationSize: 0, normalized: false }), domain: { ...domain, importance: importanceOf(fit, gbdt, names) }, calibrationSize: 0 }, pool);
+  // Model values of the calibration sales, valued at their sale dates.
   const modelLog = Number.isNaN(calibrated[0]!) ? gbdt.predictMatrix({ rows: calibration.price.length, cols, values: calX }) : calibrated;
-  const comps: { index: number; weight: number }[][] = [];
-  for (let i = 0; i < calibration.price.length; i++) {
-    comps.push(draft.comparables(calibration.latitude[i]!, calibration.longitude[i]!, calSize ? calSize[i]! : Number.NaN, 20));
-  }
-  // k and β on the calibration sales: the mean residual of the first k comparables, weighted.
-  let best = { beta: 0, k: 8, loss: Infinity };
-  for (const k of [5, 8, 12, 20]) {
-    const meanResidual = comps.map((list) => {
-      let sum = 0;
-      let weights = 0;
-      for (const c of list.slice(0, k)) {
-        sum += c.weight * draft.residual[c.index]!;
-        weights += c.weight;
-      }
-      return weights > 0 ? sum / weights : 0;
-    });
+  // k and β on the calibration sales: the mean residual of the first k comparables, weighted
+  // (summed in the comparables' order, as Avm.blendLog sums them).
+  const ks = [5, 8, 12, 20];
+  const meanResiduals = ks.map(() => new Float64Array(calibration.price.length));
+  comps.forEach((list, i) => {
+    let sum = 0;
+    let weights = 0;
+    let next = 0;
+    for (let r = 0; r <= list.length; r++) {
+      while (next < ks.length && ks[next] === r) meanResiduals[next++]![i] = weights > 0 ? sum / weights : 0;
+      if (r === list.length) break;
+      sum += list[r]!.weight * draft.residual[list[r]!.index]!;
+      weights += list[r]!.weight;
+    }
+    while (next < ks.length) meanResiduals[next++]![i] = weights > 0 ? sum / weights : 0;
+  });
+  let best = { beta: 0, k: 8, at: 1, loss: Infinity };
+  ks.forEach((k, at) => {
+    const meanResidual = meanResiduals[at]!;
     for (let step = 0; step <= 10; step++) {
       const beta = step / 10;
       let loss = 0;
       for (let i = 0; i < modelLog.length; i++) loss += Math.abs(calLog[i]! - modelLog[i]! - beta * meanResidual[i]!);
-      if (loss < best.loss - 1e-12) best = { beta, k, loss };
+      if (loss < best.loss - 1e-12) best = { beta, k, at, loss };
     }
-  }
+  });
   const lastFitted = fit.soldAt.reduce((a, b) => (Number.isFinite(b) ? Math.max(a, b) : a), -Infinity);
   // The outlook moves the values of dates after the last fitted sale, the calibration sales'
   // too: the shift and drift are what it leaves.
   const outlook = options.outlook && Number.isFinite(lastFitted) ? { outlook: options.outlook, from: lastFitted } : {};
-  const chosen = new Avm({ ...draft.parts, blend: { beta: best.beta, k: best.k, ...outlook } }, pool);
-  const undrifted = Float64Array.from(modelLog, (m, i) => chosen.blendLog(m, comps[i]!.slice(0, best.k), calibration.soldAt[i]!).logValue);
+  const bestResidual = meanResiduals[best.at]!;
+  const blendedWith = (b: Blend) => Float64Array.from(modelLog, (m, i) => m + b.beta * bestResidual[i]! + driftAt(b, calibration.soldAt[i]!));
+  const undrifted = blendedWith({ beta: best.beta, k: best.k, ...outlook });
   const days = Float64Array.from(calibration.soldAt, (t) => (Number.isFinite(t) && Number.isFinite(lastFitted) ? (t - lastFitted) / 86_400_000 : 0));
   const drift = fitDrift(Float64Array.from(undrifted, (p, i) => calLog[i]! - p), days);
   const blend: Blend = { beta: best.beta, k: best.k, ...drift, ...(drift.perDay ? { from: lastFitted } : {}), ...outlook };
-  const blended = new Avm({ ...draft.parts, blend }, pool);
-  const predicted = Float64Array.from(modelLog, (m, i) => blended.blendLog(m, comps[i]!.slice(0, blend.k), calibration.soldAt[i]!).logValue);
-  const res = Float64Array.from(predicted, (p, i) => calLog[i]! - p).sort();
+  const predicted = blendedWith(blend);
   const conformal = SplitConformal.calibrate({ actual: calLog, predicted, coverage: options.coverage ?? 0.8 });
   phase('calibration');
   // The served AVM knows the calibration sales too — as neighbours and comparables (the latest
   // sales, on a time basis, are the best comparables there are), with their out-of-sample
   // residuals — but the trees never saw them.
-  const all = selectSales(table, Uint32Array.from([...fitRows, ...calibrationRows]));
   const allFitted = new Float64Array(all.price.length);
   allFitted.set(fitted);
   allFitted.set(modelLog, fitted.length);
-  return new Avm({ ...draft.parts, table: all, fitted: allFitted, blend, conformal, calibrationSize: calibration.price.length });
+  return new Avm({ ...draft.parts, table: all, fitted: allFitted, blend, conformal, calibrationSize: calibration.price.length }, allPool);
 }
 
 /**
@@ -359,31 +417,40 @@ export const trainingFeatureRows: ComputeFunction<FeatureRowsJob, Float64Array> 
   return { value: rows, transfer: [rows.buffer as ArrayBuffer] };
 };
 
-function domainOf(table: SalesTable, pool: NeighbourPool, gbdt: GbdtModel, names: readonly string[]): AvmDomain {
+/** The domain of the training sales: their columns' ranges and how far apart sales lie. */
+function domainOf(table: SalesTable, pool: NeighbourPool): Omit<AvmDomain, 'importance'> {
   const ranges: Record<string, [number, number, number, number]> = {};
   table.columns.forEach((column, c) => {
     if (column.kind !== 'numeric') return;
-    const sorted = Float64Array.from(table.values[c]!.filter((v) => !Number.isNaN(v))).sort();
-    if (sorted.length === 0) return;
+    // A typed array sorts NaN last: the present values are a prefix.
+    const all = table.values[c]!.slice().sort();
+    let present = all.length;
+    while (present > 0 && Number.isNaN(all[present - 1]!)) present--;
+    if (present === 0) return;
+    const sorted = all.subarray(0, present);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))]!;
     ranges[column.name] = [sorted[0]!, q(0.01), q(0.99), sorted[sorted.length - 1]!];
   });
   const fifth: number[] = [];
   const step = Math.max(1, Math.floor(table.price.length / 2000));
+  const near = new Int32Array(6);
+  const nearKm = new Float64Array(6);
   for (let i = 0; i < table.price.length; i += step) {
-    const found = pool.index.nearest(table.latitude[i]!, table.longitude[i]!, 6);
-    if (found.length === 6) fifth.push(found[5]!.km);
+    if (pool.index.nearestInto(table.latitude[i]!, table.longitude[i]!, 6, near, nearKm) === 6) fifth.push(nearKm[5]!);
   }
   fifth.sort((a, b) => a - b);
-  const importance: Record<string, number> = {};
-  const gains = gbdt.featureImportance();
-  table.columns.forEach((column, c) => (importance[column.name] = gains[c] ?? 0));
-  const neighbourhood = neighbourFeatureNames.reduce((sum, name) => sum + (gains[names.indexOf(name)] ?? 0), 0);
-  importance['(location)'] = neighbourhood;
   return {
     ranges,
     typicalKm: fifth.length > 0 ? fifth[fifth.length >> 1]! : 1,
     farKm: fifth.length > 0 ? Math.max(fifth[Math.floor(0.99 * (fifth.length - 1))]! * 3, 2) : 10,
-    importance,
   };
+}
+
+/** Share of the GBDT's split gain per column, and of the neighbourhood features together as '(location)'. */
+function importanceOf(table: SalesTable, gbdt: GbdtModel, names: readonly string[]): Record<string, number> {
+  const importance: Record<string, number> = {};
+  const gains = gbdt.featureImportance();
+  table.columns.forEach((column, c) => (importance[column.name] = gains[c] ?? 0));
+  importance['(location)'] = neighbourFeatureNames.reduce((sum, name) => sum + (gains[names.indexOf(name)] ?? 0), 0);
+  return importance;
 }

@@ -174,7 +174,13 @@ export function chooseSizeColumn(table: Omit<SalesTable, 'sizeColumn'>): string 
 
 /** The sales at the given indices, as a table of their own. */
 export function selectSales(table: SalesTable, indices: ArrayLike<number>): SalesTable {
-  const pick = (values: Float64Array) => Float64Array.from(indices, (i) => values[i]!);
+  // A plain loop: Float64Array.from with a mapping function costs ~30× more per element in V8,
+  // and a training selects every column of every sale twice.
+  const pick = (values: Float64Array) => {
+    const out = new Float64Array(indices.length);
+    for (let r = 0; r < indices.length; r++) out[r] = values[indices[r]!]!;
+    return out;
+  };
   return {
     ...table,
     values: table.values.map(pick),
