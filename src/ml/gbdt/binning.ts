@@ -32,22 +32,27 @@ export type FeatureBins = NumericBins | CategoricalBins;
 const QUANTILE_SAMPLE = 200_000;
 
 export function fitNumericBins(values: Float64Array, maxBins: number): NumericBins {
-  const present: number[] = [];
   const stride = Math.max(1, Math.floor(values.length / QUANTILE_SAMPLE));
-  for (let i = 0; i < values.length; i += stride) {
-    const v = values[i]!;
-    if (!Number.isNaN(v)) present.push(v);
+  let sample: Float64Array;
+  if (stride === 1) sample = values.slice();
+  else {
+    sample = new Float64Array(Math.ceil(values.length / stride));
+    for (let i = 0, k = 0; i < values.length; i += stride) sample[k++] = values[i]!;
   }
-  const sorted = Float64Array.from(present).sort();
-  const distinct: number[] = [];
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
+  // A typed array sorts NaN last (and -0 before 0): the present values are a prefix.
+  sample.sort();
+  let n = sample.length;
+  while (n > 0 && Number.isNaN(sample[n - 1]!)) n--;
+  const sorted = sample.subarray(0, n);
+  let distinct = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
   const bounds: number[] = [];
-  if (distinct.length <= maxBins) {
-    for (let i = 1; i < distinct.length; i++) bounds.push(between(distinct[i - 1]!, distinct[i]!));
+  if (distinct <= maxBins) {
+    for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) bounds.push(between(sorted[i - 1]!, sorted[i]!));
   } else {
     // Quantile edges over the rows (not the distinct values), so heavy values get their own bins.
     for (let k = 1; k < maxBins; k++) {
-      const pos = Math.floor((k * sorted.length) / maxBins);
+      const pos = Math.floor((k * n) / maxBins);
       const hi = sorted[pos]!;
       const lo = sorted[pos - 1]!;
       // Inside a run of equal values the edge closes the run: a heavy value ends its own bin.
@@ -100,13 +105,24 @@ export function binValue(bins: FeatureBins, value: number): number {
 }
 
 export function fitBins(x: Matrix, maxBins: number, categorical: ReadonlySet<number>, maxCategories: number): FeatureBins[] {
+  return binTrainingColumns(x, maxBins, categorical, maxCategories, null).bins;
+}
+
+/**
+ * Fits every feature's bins and bins the training matrix feature-major in the same pass over
+ * each column (the bin of row i, feature f at columns[f * rows + i], as histograms read it) into
+ * `out` (rows × cols bytes; null: bins only).
+ */
+export function binTrainingColumns(x: Matrix, maxBins: number, categorical: ReadonlySet<number>, maxCategories: number, out: Uint8Array | null): { bins: FeatureBins[]; columns: Uint8Array | null } {
   const column = new Float64Array(x.rows);
-  const out: FeatureBins[] = [];
+  const bins: FeatureBins[] = [];
   for (let j = 0; j < x.cols; j++) {
     for (let i = 0; i < x.rows; i++) column[i] = x.values[i * x.cols + j]!;
-    out.push(categorical.has(j) ? fitCategoricalBins(column, maxCategories) : fitNumericBins(column, maxBins));
+    const b = categorical.has(j) ? fitCategoricalBins(column, maxCategories) : fitNumericBins(column, maxBins);
+    bins.push(b);
+    if (out) for (let i = 0; i < x.rows; i++) out[j * x.rows + i] = binValue(b, column[i]!);
   }
-  return out;
+  return { bins, columns: out };
 }
 
 /** Bins a whole matrix, row-major like the input: one byte per value. */

@@ -65,6 +65,9 @@ describe('trainAveraged', () => {
     const alone = run();
     setComputeThread(true);
     expect(await startComputeThread()).toBe(true);
+    // The thread loads a task's module before it claims the task; a first training may finish
+    // its own model first and take the other back. Once loaded, the thread claims at once.
+    run();
     const byThread = computeThreadStats.byThread;
     const shared = run();
     expect(computeThreadStats.byThread).toBe(byThread + 1);

@@ -120,12 +120,6 @@ export function buildHistogram(
   }
 }
 
-/** Transposes row-major bins to feature-major. */
-export function toColumns(binned: Uint8Array, numRows: number, numFeatures: number, out: Uint8Array = new Uint8Array(binned.length)): Uint8Array {
-  for (let i = 0; i < numRows; i++) for (let f = 0; f < numFeatures; f++) out[f * numRows + i] = binned[i * numFeatures + f]!;
-  return out;
-}
-
 /** parent -= child over the given features: the histogram subtraction trick (parent becomes the sibling). */
 export function subtractHistogram(parent: Float64Array, child: Float64Array, layout: HistogramLayout, features: Int32Array): void {
   for (let j = 0; j < features.length; j++) {

@@ -5,10 +5,10 @@
  */
 import { selectRows, selectValues, type Matrix } from '../matrix.js';
 import { createRng, permutation, type Rng } from '../random.js';
-import { binMatrix, fitBins, type FeatureBins } from './binning.js';
+import { binMatrix, binTrainingColumns, type FeatureBins } from './binning.js';
 import { forestFromTrees } from './forest.js';
 import { growTree, type GrowContext } from './grower.js';
-import { histogramLayout, HistogramPool, toColumns } from './histogram.js';
+import { histogramLayout, HistogramPool } from './histogram.js';
 import { ParallelNodeWorker, sharedFloat64, sharedUint32, sharedUint8, wantsParallel } from './parallel.js';
 import { createLoss } from './loss.js';
 import { categoricalFeature, GbdtModel, type ModelFeature } from './model.js';
@@ -76,8 +76,10 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
 
   const n = train.x.rows;
   const numFeatures = x.cols;
-  const bins = fitBins(train.x, p.maxBins, new Set(p.categoricalFeatures), p.maxCategories);
-  const binned = binMatrix(train.x, bins);
+  // Bins fitted and the training rows binned feature-major (histograms read a feature's column
+  // at a time) in one pass over each column.
+  const binned = binTrainingColumns(train.x, p.maxBins, new Set(p.categoricalFeatures), p.maxCategories, new Uint8Array(train.x.rows * x.cols));
+  const bins = binned.bins;
   const validBinned = valid ? binMatrix(valid.x, bins) : null;
   const missingBins = Int32Array.from(bins, (b) => b.numBins);
   const loss = createLoss(p.loss, p.alpha);
@@ -98,7 +100,9 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
   const gradients = parallel ? sharedFloat64(n) : new Float64Array(n);
   const hessians = loss.unitHessian ? null : new Float64Array(n);
   const rows = parallel ? sharedUint32(n) : new Uint32Array(n);
-  const columns = toColumns(binned, n, numFeatures, parallel ? sharedUint8(n * numFeatures) : undefined);
+  // With the helper thread, the bins it reads live in shared memory.
+  const columns = parallel ? sharedUint8(n * numFeatures) : binned.columns!;
+  if (parallel) columns.set(binned.columns!);
   const arena = parallel ? new SharedArrayBuffer(layout.size * 8 * maxHistograms) : undefined;
   const source = {
     columns,
