@@ -19,6 +19,8 @@ export interface SklearnResult {
   /** Median fit time over the repeats. */
   readonly trainSeconds: number;
   readonly trainSecondsAll: number[];
+  /** The untimed warm-up fits' seconds (options.warmup of them). */
+  readonly warmupSeconds: number[];
   /** Median CPU seconds of a fit, summed over its threads. */
   readonly trainCpuSeconds: number;
   readonly predictMicrosPerRow: number;
@@ -36,11 +38,11 @@ export function sklearnAvailable(): { ok: true; version: string } | { ok: false;
 export function runSklearn(
   train: { x: Matrix; y: Float64Array },
   test: Matrix,
-  options: { categorical: number[]; seed: number; repeats: number; params?: Record<string, unknown> },
+  options: { categorical: number[]; seed: number; repeats: number; params?: Record<string, unknown>; /** Untimed fits before the timed ones (default 0). */ warmup?: number },
 ): SklearnResult {
   const dir = mkdtempSync(join(tmpdir(), 'domus-sklearn-'));
   try {
-    const meta = { cols: train.x.cols, categorical: options.categorical, seed: options.seed, repeats: options.repeats, params: options.params ?? {} };
+    const meta = { cols: train.x.cols, categorical: options.categorical, seed: options.seed, repeats: options.repeats, warmup: options.warmup ?? 0, params: options.params ?? {} };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     writeFileSync(join(dir, 'x_train.f64'), Buffer.from(train.x.values.buffer, train.x.values.byteOffset, train.x.values.byteLength));
     writeFileSync(join(dir, 'y_train.f64'), Buffer.from(train.y.buffer, train.y.byteOffset, train.y.byteLength));
@@ -48,7 +50,7 @@ export function runSklearn(
     const run = spawnSync(PYTHON, [SCRIPT, dir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (run.status !== 0) throw new Error(`scikit-learn baseline failed: ${run.stderr}`);
     const out = JSON.parse(run.stdout) as {
-      sklearn: string; iterations: number; train_seconds: number[]; train_cpu_seconds: number[]; predict_us_per_row: number; single_row_us: number; prediction: number[];
+      sklearn: string; iterations: number; train_seconds: number[]; train_cpu_seconds: number[]; warmup_seconds?: number[]; predict_us_per_row: number; single_row_us: number; prediction: number[];
     };
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
     return {
@@ -56,6 +58,7 @@ export function runSklearn(
       iterations: out.iterations,
       trainSeconds: median(out.train_seconds),
       trainSecondsAll: out.train_seconds,
+      warmupSeconds: out.warmup_seconds ?? [],
       trainCpuSeconds: median(out.train_cpu_seconds),
       predictMicrosPerRow: out.predict_us_per_row,
       singleRowMicros: out.single_row_us,
