@@ -10,35 +10,29 @@ export interface Rng {
   next(): number;
   /** An integer in [0, bound). */
   below(bound: number): number;
-  /** out[0..count) = the next `count` values of next(), without a call per value (hot loops). */
-  fill(out: Float64Array, count?: number): void;
   /**
    * Selection sampling (Knuth's Algorithm S) of exactly `wanted` of 0..n-1, in increasing order,
    * into chosen[0..wanted); the rest, also in order, into rest[0..n-wanted). Uses n draws, the
-   * same as n calls of next(), with the generator inlined (bagging runs it for every tree).
+   * same as n calls of next(), without a call per draw (bagging runs it for every tree).
    */
   select(n: number, wanted: number, chosen: Uint32Array, rest: Uint32Array): void;
+}
+
+const STEP = 0x6d2b79f5;
+
+/** Mulberry32's output for a state (small enough for V8 to inline into the loops that call it). */
+function mix(state: number): number {
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 export function createRng(seed: number): Rng {
   let state = seed >>> 0;
   const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const fill = (out: Float64Array, count = out.length): void => {
-    let s = state;
-    for (let i = 0; i < count; i++) {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    }
-    state = s;
+    state = (state + STEP) >>> 0;
+    return mix(state);
   };
   const select = (n: number, wanted: number, chosen: Uint32Array, rest: Uint32Array): void => {
     if (!(wanted >= 0 && wanted <= n) || chosen.length < Math.min(wanted + 1, n) || rest.length < n - wanted) throw new RangeError(`cannot select ${wanted} of ${n} into arrays of ${chosen.length} and ${rest.length}`);
@@ -47,14 +41,10 @@ export function createRng(seed: number): Rng {
     let left = 0;
     const last = Math.max(chosen.length - 1, 0);
     for (let i = 0; i < n; i++) {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      s = (s + STEP) >>> 0;
       // Branch-free: whether i is drawn is a coin flip, and a branch on it mispredicts half the
       // time. chosen[taken] is written for every i and kept only when i is drawn.
-      const take = ((u * (n - i) < wanted - taken) as unknown as number) | 0;
+      const take = ((mix(s) * (n - i) < wanted - taken) as unknown as number) | 0;
       chosen[taken < last ? taken : last] = i;
       rest[left] = i;
       taken += take;
@@ -62,7 +52,7 @@ export function createRng(seed: number): Rng {
     }
     state = s;
   };
-  return { next, below: (bound) => Math.floor(next() * bound), fill, select };
+  return { next, below: (bound) => Math.floor(next() * bound), select };
 }
 
 /** Fisher–Yates shuffle of 0..n-1. */

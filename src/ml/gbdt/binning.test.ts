@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMatrix } from '../matrix.js';
 import { createRng } from '../random.js';
-import { binMatrix, binTrainingColumns, binValue, fitBins, fitCategoricalBins, fitNumericBins } from './binning.js';
+import { binMatrix, binTrainingColumns, binValue, fitCategoricalBins, fitNumericBins } from './binning.js';
 import { buildHistogram, histogramLayout, subtractHistogram, type HistogramSource } from './histogram.js';
 
 describe('binning', () => {
@@ -35,19 +35,19 @@ describe('binning', () => {
 });
 
 describe('binTrainingColumns', () => {
-  it('fits the bins fitBins fits and bins every value as binValue does, feature-major', () => {
+  it('fits each column\'s bins as fitNumericBins / fitCategoricalBins do and bins every value as binValue does, feature-major', () => {
     const rng = createRng(3);
     const n = 500;
     const cols = 4;
     // Column 2 is categorical (codes 0..9, some missing); the others numeric with missing values.
     const x = createMatrix(n, cols, Float64Array.from({ length: n * cols }, (_, k) => (rng.next() < 0.05 ? NaN : k % cols === 2 ? rng.below(10) : rng.next() * 100)));
     const categorical = new Set([2]);
-    const { bins, columns } = binTrainingColumns(x, 32, categorical, 254, new Uint8Array(n * cols));
-    expect(bins).toEqual(fitBins(x, 32, categorical, 254));
+    const { bins, columns } = binTrainingColumns(x, 32, categorical, 254);
+    const column = (f: number) => Float64Array.from({ length: n }, (_, i) => x.values[i * cols + f]!);
+    expect(bins).toEqual([0, 1, 2, 3].map((f) => (categorical.has(f) ? fitCategoricalBins(column(f), 254) : fitNumericBins(column(f), 32))));
     expect(bins[2]!.kind).toBe('categorical');
     const rowMajor = binMatrix(x, bins);
-    for (let f = 0; f < cols; f++) for (let i = 0; i < n; i++) expect(columns![f * n + i]).toBe(rowMajor[i * cols + f]);
-    expect(binTrainingColumns(x, 32, categorical, 254, null).columns).toBeNull();
+    for (let f = 0; f < cols; f++) for (let i = 0; i < n; i++) expect(columns[f * n + i]).toBe(rowMajor[i * cols + f]);
   });
 });
 
@@ -56,10 +56,10 @@ describe('histograms', () => {
     const rng = createRng(2);
     const n = 300;
     const x = createMatrix(n, 5, Float64Array.from({ length: n * 5 }, () => (rng.next() < 0.05 ? NaN : rng.below(40))));
-    const { bins, columns } = binTrainingColumns(x, 16, new Set(), 254, new Uint8Array(n * 5));
+    const { bins, columns } = binTrainingColumns(x, 16, new Set(), 254);
     const layout = histogramLayout(bins);
     const source: HistogramSource = {
-      columns: columns!,
+      columns,
       numRows: n,
       gradients: Float64Array.from({ length: n }, () => rng.next() - 0.5),
       hessians: Float64Array.from({ length: n }, () => rng.next() + 0.5),

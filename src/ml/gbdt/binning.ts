@@ -104,25 +104,21 @@ export function binValue(bins: FeatureBins, value: number): number {
   return lo;
 }
 
-export function fitBins(x: Matrix, maxBins: number, categorical: ReadonlySet<number>, maxCategories: number): FeatureBins[] {
-  return binTrainingColumns(x, maxBins, categorical, maxCategories, null).bins;
-}
-
 /**
  * Fits every feature's bins and bins the training matrix feature-major in the same pass over
- * each column (the bin of row i, feature f at columns[f * rows + i], as histograms read it) into
- * `out` (rows × cols bytes; null: bins only).
+ * each column: the bin of row i, feature f is columns[f * rows + i], as histograms read it.
  */
-export function binTrainingColumns(x: Matrix, maxBins: number, categorical: ReadonlySet<number>, maxCategories: number, out: Uint8Array | null): { bins: FeatureBins[]; columns: Uint8Array | null } {
+export function binTrainingColumns(x: Matrix, maxBins: number, categorical: ReadonlySet<number>, maxCategories: number): { bins: FeatureBins[]; columns: Uint8Array } {
   const column = new Float64Array(x.rows);
+  const columns = new Uint8Array(x.rows * x.cols);
   const bins: FeatureBins[] = [];
   for (let j = 0; j < x.cols; j++) {
     for (let i = 0; i < x.rows; i++) column[i] = x.values[i * x.cols + j]!;
     const b = categorical.has(j) ? fitCategoricalBins(column, maxCategories) : fitNumericBins(column, maxBins);
     bins.push(b);
-    if (out) for (let i = 0; i < x.rows; i++) out[j * x.rows + i] = binValue(b, column[i]!);
+    for (let i = 0; i < x.rows; i++) columns[j * x.rows + i] = binValue(b, column[i]!);
   }
-  return { bins, columns: out };
+  return { bins, columns };
 }
 
 /** Bins a whole matrix, row-major like the input: one byte per value. */

@@ -78,7 +78,7 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
   const numFeatures = x.cols;
   // Bins fitted and the training rows binned feature-major (histograms read a feature's column
   // at a time) in one pass over each column.
-  const binned = binTrainingColumns(train.x, p.maxBins, new Set(p.categoricalFeatures), p.maxCategories, new Uint8Array(train.x.rows * x.cols));
+  const binned = binTrainingColumns(train.x, p.maxBins, new Set(p.categoricalFeatures), p.maxCategories);
   const bins = binned.bins;
   const validBinned = valid ? binMatrix(valid.x, bins) : null;
   const missingBins = Int32Array.from(bins, (b) => b.numBins);
@@ -101,8 +101,8 @@ export function trainGbdt(x: Matrix, y: ArrayLike<number>, overrides: Partial<Gb
   const hessians = loss.unitHessian ? null : new Float64Array(n);
   const rows = parallel ? sharedUint32(n) : new Uint32Array(n);
   // With the helper thread, the bins it reads live in shared memory.
-  const columns = parallel ? sharedUint8(n * numFeatures) : binned.columns!;
-  if (parallel) columns.set(binned.columns!);
+  const columns = parallel ? sharedUint8(n * numFeatures) : binned.columns;
+  if (parallel) columns.set(binned.columns);
   const arena = parallel ? new SharedArrayBuffer(layout.size * 8 * maxHistograms) : undefined;
   const source = {
     columns,

@@ -90,6 +90,7 @@ export function buildPool(table: SalesTable, market: MarketIndex, index?: Spatia
 const levelScratch = new Float64Array(CANDIDATES);
 const scoreScratch = new Float64Array(CANDIDATES);
 const orderScratch = new Int32Array(CANDIDATES);
+const rankedRows = new Int32Array(CANDIDATES);
 const foundIndex = new Int32Array(CANDIDATES);
 const foundKm = new Float64Array(CANDIDATES);
 
@@ -108,26 +109,33 @@ export function neighbourFeatures(pool: NeighbourPool, latitude: number, longitu
   };
   for (const k of LEVEL_COUNTS) out[at++] = level(pool.logPrice, foundIndex, found, k);
   for (const k of LEVEL_COUNTS) out[at++] = level(pool.logUnitPrice, foundIndex, found, k);
-  // Candidates re-ranked by place and size: distance² = km² + (SIZE_KM · Δ log size)², ties by
-  // row (the comparables' order, model.ts), in scratch arrays (this runs for every training sale).
-  const score = scoreScratch;
-  const order = orderScratch;
+  rankComparables(pool, logSize, foundIndex, foundKm, found, scoreScratch, orderScratch);
+  for (let r = 0; r < found; r++) rankedRows[r] = foundIndex[orderScratch[r]!]!;
+  for (const k of COMPARABLE_COUNTS) out[at++] = level(pool.logUnitPrice, rankedRows, found, k);
+  out[at] = found >= 50 ? foundKm[49]! : found > 0 ? foundKm[found - 1]! : Number.NaN;
+}
+
+/**
+ * Ranks `found` candidate sales (rows index[0..found), km away) as comparables of a subject of
+ * log size `logSize`: by score = √(km² + (SIZE_KM · Δ log size)²), ties by row. Writes the
+ * candidates' positions in rank order to order[0..found) and their scores to score[0..found).
+ * Insertion into scratch arrays, no objects: it runs for every training sale, calibration sale
+ * and valuation (the comparables features here, the comparables of model.ts).
+ */
+export function rankComparables(pool: NeighbourPool, logSize: number, index: Int32Array, km: Float64Array, found: number, score: Float64Array, order: Int32Array): void {
   for (let r = 0; r < found; r++) {
-    const index = foundIndex[r]!;
-    const km = foundKm[r]!;
-    const ds = Number.isNaN(logSize) || Number.isNaN(pool.logSize[index]!) ? 0 : SIZE_KM * (pool.logSize[index]! - logSize);
-    const sc = Math.sqrt(km * km + ds * ds);
+    const row = index[r]!;
+    const ds = Number.isNaN(logSize) || Number.isNaN(pool.logSize[row]!) ? 0 : SIZE_KM * (pool.logSize[row]! - logSize);
+    const sc = Math.sqrt(km[r]! * km[r]! + ds * ds);
     let j = r - 1;
-    while (j >= 0 && (score[j]! > sc || (score[j]! === sc && order[j]! > index))) {
+    while (j >= 0 && (score[j]! > sc || (score[j]! === sc && index[order[j]!]! > row))) {
       score[j + 1] = score[j]!;
       order[j + 1] = order[j]!;
       j--;
     }
     score[j + 1] = sc;
-    order[j + 1] = index;
+    order[j + 1] = r;
   }
-  for (const k of COMPARABLE_COUNTS) out[at++] = level(pool.logUnitPrice, order, found, k);
-  out[at] = found >= 50 ? foundKm[49]! : found > 0 ? foundKm[found - 1]! : Number.NaN;
 }
 
 /** The names of the GBDT's features, in order. */

@@ -13,7 +13,7 @@
  * holds for exactly these predictions.
  */
 import { createRng, offer, permutation, SpatialIndex, SplitConformal, trainAveraged, type ComputeFunction, type GbdtModel, type GbdtParams } from '../../../ml/index.js';
-import { buildPool, marketIndexes, SIZE_KM, sizeValues, featureNames, foldsOf, neighbourFeatureNames, neighbourFeatures, placeAndTime, CANDIDATES, type MarketIndex, type NeighbourPool } from './features.js';
+import { buildPool, marketIndexes, rankComparables, sizeValues, featureNames, foldsOf, neighbourFeatureNames, neighbourFeatures, placeAndTime, CANDIDATES, type MarketIndex, type NeighbourPool } from './features.js';
 import { outlookLevel, type MarketOutlook } from './outlook.js';
 import { selectSales, type SalesTable } from './sales.js';
 
@@ -215,29 +215,10 @@ const candidateKm = new Float64Array(CANDIDATES);
 const candidateScore = new Float64Array(CANDIDATES);
 const candidateOrder = new Int32Array(CANDIDATES);
 
-/**
- * The k nearest sales of a pool in place and size — distance² = km² + (SIZE_KM · Δ log size)²,
- * ties by row, the order of the comparables features (features.ts) —
- * weighted 1 / (0.25 + score). Ranked in scratch arrays; objects only for the k kept (this runs
- * for every valuation and every calibration sale).
- */
+/** The k nearest sales of a pool in place and size (rankComparables), weighted 1 / (0.25 + score); objects only for the k kept. */
 function comparablesIn(pool: NeighbourPool, latitude: number, longitude: number, size: number, k: number): PoolComparable[] {
   const found = pool.index.nearestInto(latitude, longitude, CANDIDATES, candidateIndex, candidateKm);
-  const logSize = size > 0 ? Math.log(size) : Number.NaN;
-  for (let r = 0; r < found; r++) {
-    const index = candidateIndex[r]!;
-    const km = candidateKm[r]!;
-    const ds = Number.isNaN(logSize) || Number.isNaN(pool.logSize[index]!) ? 0 : SIZE_KM * (pool.logSize[index]! - logSize);
-    const score = Math.sqrt(km * km + ds * ds);
-    let j = r - 1;
-    while (j >= 0 && (candidateScore[j]! > score || (candidateScore[j]! === score && candidateIndex[candidateOrder[j]!]! > index))) {
-      candidateScore[j + 1] = candidateScore[j]!;
-      candidateOrder[j + 1] = candidateOrder[j]!;
-      j--;
-    }
-    candidateScore[j + 1] = score;
-    candidateOrder[j + 1] = r;
-  }
+  rankComparables(pool, size > 0 ? Math.log(size) : Number.NaN, candidateIndex, candidateKm, found, candidateScore, candidateOrder);
   const kept: PoolComparable[] = [];
   for (let r = 0; r < Math.min(k, found); r++) {
     const at = candidateOrder[r]!;
